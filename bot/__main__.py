@@ -1,0 +1,70 @@
+"""Entry point: `python -m bot` (Telegram) or `python -m bot console` (a terminal chat)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+from bot.config import ConfigError, load_config
+from bot.crypto import Cipher, WrongKeyError, resolve_key
+from bot.logging_setup import setup_logging
+from flows import crisis
+from flows.content import Content, ContentError
+
+USAGE = "usage: python -m bot [console]"
+log = logging.getLogger("bot")
+
+
+async def _console(config, content: Content, cipher: Cipher) -> int:
+    from bot.console import run_console
+    from bot.storage import Storage
+
+    storage = await Storage.open(config.database_path, cipher)
+    try:
+        return await run_console(storage, content, sys.stdin, sys.stdout)
+    finally:
+        await storage.close()
+
+
+def main(argv: list[str]) -> int:
+    mode = argv[0] if argv else "telegram"
+    if mode not in ("telegram", "console") or len(argv) > 1:
+        print(USAGE, file=sys.stderr)
+        return 2
+    console = mode == "console"
+    try:
+        config = load_config()
+        # In the terminal, keep the chat readable: only warnings unless LOG_LEVEL asks for more.
+        setup_logging(config.log_level if not console or os.environ.get("LOG_LEVEL") else "WARNING")
+        content = Content()
+        crisis.check_all(content)
+        key = resolve_key(config, console=console)
+        if key.created_file:
+            print(
+                f"Created a new encryption key in {key.created_file} (readable by you only). "
+                "Keep it with the database: without it, the data cannot be read.\n",
+                file=sys.stderr,
+            )
+        cipher = Cipher(key.key)
+        if console:
+            return asyncio.run(_console(config, content, cipher))
+        if not config.token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather in Telegram, "
+                "or try the bot in your terminal with: python -m bot console"
+            )
+        from bot.telegram_adapter import run
+
+        run(config, content, cipher)
+        return 0
+    except (ConfigError, ContentError, WrongKeyError) as error:
+        print(f"cbt-companion: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,78 @@
+"""The console adapter: the same engine and flows in a terminal, with no Telegram token.
+
+Buttons are numbered; typing a number (or a button's exact label) taps it, anything else is
+typed text, and a line starting with "/" is a command. HTML is shown as plain text. It
+reads piped input too, and ends with status 0 at the end of input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TextIO
+
+from bot.storage import Storage
+from flows import markup
+from flows.content import Content
+from flows.core import Button, Incoming, Reply
+from flows.engine import Engine, Screen, no_screen
+from flows.registry import FLOWS
+
+CONSOLE_USER = 1  # one person at this terminal
+
+
+class Console:
+    def __init__(self, engine: Engine, output: TextIO) -> None:
+        self.engine = engine
+        self.output = output
+        self.buttons: list[Button] = []  # the buttons on screen, numbered from 1
+
+    async def show(self, replies: list[Reply]) -> bool:
+        if replies:
+            self.buttons = []
+        for reply in replies:
+            print(markup.to_plain(reply.text), file=self.output)
+            for row in reply.buttons:
+                for button in row:
+                    if button.url is not None:
+                        print(f"   {button.label}: {button.url}", file=self.output)
+                    else:
+                        self.buttons.append(button)
+                        print(f"   [{len(self.buttons)}] {button.label}", file=self.output)
+            print(file=self.output)
+        self.output.flush()
+        return True
+
+    def read(self, line: str) -> Incoming | None:
+        said = line.strip()
+        if not said:
+            return None
+        if said.startswith("/") and len(said) > 1:
+            name, _, args = said[1:].partition(" ")
+            return Incoming(CONSOLE_USER, CONSOLE_USER, "command", command=name.lower(), args=args.strip(), text=args.strip())
+        chosen = next((b for b in self.buttons if b.label.casefold() == said.casefold()), None)
+        if chosen is None and said.isdigit() and 1 <= int(said) <= len(self.buttons):
+            chosen = self.buttons[int(said) - 1]
+        if chosen is not None and chosen.data is not None:
+            return Incoming(CONSOLE_USER, CONSOLE_USER, "button", data=chosen.data)
+        return Incoming(CONSOLE_USER, CONSOLE_USER, "text", text=line.rstrip("\n"))
+
+    async def say(self, incoming: Incoming) -> None:
+        await self.engine.handle(incoming, self.show)
+
+
+async def run_console(
+    storage: Storage, content: Content, stdin: TextIO, stdout: TextIO, *, screen: Screen = no_screen
+) -> int:
+    console = Console(Engine(storage, content, FLOWS, screen=screen), stdout)
+    print(markup.to_plain(content.render("console/hint")), end="\n\n", file=stdout)
+    await console.say(Incoming(CONSOLE_USER, CONSOLE_USER, "command", command="start"))
+    interactive = stdin.isatty()
+    while True:
+        if interactive:
+            print("> ", end="", file=stdout, flush=True)
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            return 0
+        incoming = console.read(line)
+        if incoming is not None:
+            await console.say(incoming)

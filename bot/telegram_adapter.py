@@ -1,0 +1,216 @@
+"""The Telegram adapter: turns updates into `Incoming`, and replies into messages.
+
+python-telegram-bot does what it is good at here (HTTP, polling or the webhook server,
+keyboards, rate limiting); the dialogue itself is the engine's.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass, field
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+
+from bot.config import Config
+from bot.crypto import Cipher
+from bot.storage import Storage
+from flows import markup
+from flows.content import Content
+from flows.core import Incoming, Reply
+from flows.engine import Bot, Engine, Screen, no_screen
+from flows.registry import FLOWS
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+MEDIA_KINDS = (
+    "sticker", "photo", "voice", "video", "video_note", "audio", "document",
+    "animation", "location", "contact", "poll", "dice",
+)  # fmt: skip
+GONE = {ChatMember.BANNED, ChatMember.LEFT}  # a private chat's "kicked" status: the bot was blocked
+
+
+def to_incoming(update: Update, bot_username: str) -> Incoming | None:
+    """The transport-neutral form of an update, or None for updates we do not answer."""
+    if update.my_chat_member is not None:
+        change = update.my_chat_member
+        if change.chat.type != ChatType.PRIVATE:
+            return None
+        kind = "blocked" if change.new_chat_member.status in GONE else "unblocked"
+        return Incoming(change.from_user.id, change.chat.id, kind, update_id=update.update_id)
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat if query.message else None
+        return Incoming(
+            query.from_user.id,
+            chat.id if chat else query.from_user.id,
+            "button",
+            data=query.data or "",
+            private=chat is None or chat.type == ChatType.PRIVATE,
+            update_id=update.update_id,
+        )
+    message = update.message or update.edited_message
+    if message is None or message.from_user is None:
+        return None
+    base = {
+        "user_id": message.from_user.id,
+        "chat_id": message.chat.id,
+        "private": message.chat.type == ChatType.PRIVATE,
+        "update_id": update.update_id,
+    }
+    if update.edited_message is not None:
+        return Incoming(kind="edited", text=message.text or message.caption or "", **base)
+    if message.text is None:
+        media = next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), "other")
+        return Incoming(kind="media", media=media, text=message.caption or "", **base)
+    command = _command(message, bot_username)
+    if command is not None:
+        name, args = command
+        return Incoming(kind="command", command=name, args=args, text=args, **base)
+    return Incoming(kind="text", text=message.text, **base)
+
+
+def _command(message: Message, bot_username: str) -> tuple[str, str] | None:
+    entity = message.entities[0] if message.entities else None
+    if entity is None or entity.type != MessageEntity.BOT_COMMAND or entity.offset != 0:
+        return None
+    text = message.text or ""
+    name, _, target = text[1 : entity.length].partition("@")
+    if target and target.lower() != bot_username.lower():
+        return None  # "/help@OtherBot" in a group is for another bot
+    return name.lower(), text[entity.length :].strip()
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row] for row in reply.buttons]
+    )
+
+
+@dataclass
+class TelegramBot:
+    """Owns the Application, the storage connection and the engine for one process."""
+
+    config: Config
+    content: Content
+    cipher: Cipher
+    screen: Screen = no_screen
+    engine: Engine | None = field(default=None, init=False)
+    storage: Storage | None = field(default=None, init=False)
+
+    def build(self) -> Application:
+        builder = (
+            ApplicationBuilder()
+            .token(self.config.token or "")
+            .defaults(Defaults(parse_mode=ParseMode.HTML))
+            # Retries after a 429 so the reply still arrives; it never retries anything else.
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            # Work for one person is serialised by the engine; different people run side by side.
+            .concurrent_updates(64)
+            .post_init(self._start)
+            .post_shutdown(self._stop)
+        )
+        if self.config.api_url:
+            builder = builder.base_url(self.config.api_url)
+        if self.config.file_url:
+            builder = builder.base_file_url(self.config.file_url)
+        application = builder.build()
+        application.add_handler(TypeHandler(Update, self.on_update))
+        application.add_error_handler(self.on_error)
+        return application
+
+    async def _start(self, application: Application) -> None:
+        self.storage = await Storage.open(self.config.database_path, self.cipher)
+        self.engine = Engine(
+            self.storage, self.content, FLOWS, screen=self.screen, bot=Bot(application.bot.username)
+        )
+        private = [BotCommand(c.name, c.menu) for c in self.content.commands]
+        groups = [BotCommand(c.name, c.menu) for c in self.content.commands if c.groups]
+        await application.bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
+        await application.bot.set_my_commands(groups, scope=BotCommandScopeAllGroupChats())
+        log.info("bot @%s started", application.bot.username)
+
+    async def _stop(self, application: Application) -> None:
+        if self.storage is not None:
+            await self.storage.close()
+            self.storage = None
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update comes through here: one front door, as in the engine."""
+        assert self.engine is not None
+        incoming = to_incoming(update, context.bot.username)
+        if incoming is None:
+            return
+        query = update.callback_query
+
+        async def deliver(replies: list[Reply]) -> bool:
+            if query is not None:
+                await query.answer()
+                if query.message is not None and getattr(query.message, "reply_markup", None):
+                    await query.edit_message_reply_markup(reply_markup=None)  # that question is answered
+            return await self.send(context, incoming.chat_id, replies)
+
+        await self.engine.handle(incoming, deliver)
+
+    async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> bool:
+        """Send replies in order; False if the person has blocked the bot."""
+        try:
+            for reply in replies:
+                try:
+                    await context.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+                except BadRequest as error:
+                    if "parse entities" not in error.message:
+                        raise
+                    # Never leave someone without an answer (a crisis card above all): plain text.
+                    log.error("Telegram refused a reply's HTML; sent it as plain text")
+                    await context.bot.send_message(
+                        chat_id, markup.to_plain(reply.text), parse_mode=None, reply_markup=keyboard(reply)
+                    )
+        except Forbidden:
+            return False
+        return True
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log by type and frames only (an exception's message can hold someone's words)."""
+        error = context.error
+        frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("%s while handling update %s\n%s", type(error).__name__, update_id, frames)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is not None and chat.type == ChatType.PRIVATE:
+            try:
+                await context.bot.send_message(chat.id, self.content.render("general/error"))
+            except Exception as second:  # the apology is best effort
+                log.error("could not send the apology: %s", type(second).__name__)
+
+
+def run(config: Config, content: Content, cipher: Cipher) -> None:
+    """Run until SIGINT/SIGTERM: long polling, or a webhook server when WEBHOOK_URL is set."""
+    application = TelegramBot(config, content, cipher).build()
+    if config.webhook_url:
+        application.run_webhook(
+            listen="0.0.0.0",
+            port=config.port,
+            url_path=config.webhook_path,
+            webhook_url=config.webhook_url,
+            secret_token=config.webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)

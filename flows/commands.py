@@ -1,0 +1,45 @@
+"""Commands that answer at once, inside or outside a flow, without leaving it.
+
+Each takes the context and the text after the command and returns replies; the engine
+then asks the current question again. Commands that start a flow live with their flow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from flows import crisis
+from flows.core import Answer, Ctx, Invalid, Reply
+from flows.fields import FIELDS, acknowledge
+
+
+def show_help(ctx: Ctx, args: str) -> list[Reply]:
+    return [Reply(ctx.render("general/help", commands=ctx.content.commands))]
+
+
+def show_crisis(ctx: Ctx, args: str) -> list[Reply]:
+    return crisis.replies(ctx, args.strip() or None)
+
+
+def change_setting(field: str, ctx: Ctx, args: str) -> list[Reply]:
+    """/country, /timezone, /reminder: with an argument, change it; without, say how."""
+    said = args.strip()
+    if not said:
+        return [Reply(ctx.render(f"settings/{field}_usage"))]
+    try:
+        FIELDS[field].read(ctx, Answer(text=said))
+    except Invalid as invalid:
+        return [Reply(ctx.render(invalid.template, **invalid.variables))]
+    return acknowledge(ctx, field)
+
+
+timezone = partial(change_setting, "timezone")
+
+INTERRUPTS: dict[str, Callable[[Ctx, str], list[Reply]]] = {
+    "help": show_help,
+    "crisis": show_crisis,
+    "country": partial(change_setting, "country"),
+    "timezone": timezone,
+    "reminder": partial(change_setting, "reminder"),
+}

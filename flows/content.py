@@ -1,0 +1,225 @@
+"""Loads and validates everything in content/: templates, button labels, commands, crisis lines.
+
+Operators edit content/ without touching code, so every file is checked against a schema
+at start-up and in the tests, and an error names the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from flows import places
+
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+_PHONE = re.compile(r"^\+?[0-9][0-9 \-]*[0-9]$")
+_COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+class ContentError(Exception):
+    """A content file is missing or does not match its schema."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _https(url: str | None) -> str | None:
+    if url is not None and not url.startswith("https://"):
+        raise ValueError("must start with https://")
+    return url
+
+
+def _web_address(url: str) -> str:
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("must be a web address (http:// or https://)")
+    return url
+
+
+def _phone(number: str | None) -> str | None:
+    if number is not None and not _PHONE.match(number):
+        raise ValueError("not a phone number (digits, spaces, + and - only)")
+    return number
+
+
+class Sourced(_Strict):
+    source: str
+    checked: date
+
+    _source_is_web = field_validator("source")(_web_address)
+
+
+class Emergency(Sourced):
+    number: str
+    note: str | None = None
+
+    _number_shape = field_validator("number")(_phone)
+
+
+class Service(Sourced):
+    """A helpline: at least one way to reach it (phone, text or chat)."""
+
+    name: str
+    hours: str
+    phone: str | None = None
+    sms: str | None = None
+    sms_keyword: str | None = None
+    chat: str | None = None
+    cost: str | None = None
+    website: str | None = None
+
+    _urls = field_validator("chat", "website")(_https)
+
+    _phone_shape = field_validator("phone", "sms")(_phone)
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Service:
+        if not (self.phone or self.sms or self.chat):
+            raise ValueError("needs at least one of phone, sms or chat")
+        return self
+
+
+class CountryLines(_Strict):
+    country: str
+    emergency: list[Emergency]
+    crisis: list[Service]
+    youth: list[Service] = []
+    domestic_abuse: list[Service] = []
+
+    @field_validator("emergency", "crisis")
+    @classmethod
+    def _not_empty(cls, value: list) -> list:
+        if not value:
+            raise ValueError("needs at least one entry")
+        return value
+
+    def services(self) -> list[Sourced]:
+        return [*self.emergency, *self.crisis, *self.youth, *self.domestic_abuse]
+
+
+class Directory(Sourced):
+    name: str
+    website: str
+    description: str
+
+
+class International(_Strict):
+    directory: list[Directory]
+
+
+class CommandInfo(_Strict):
+    name: str
+    menu: str  # the short description in Telegram's command menu
+    help: str  # the line in /help
+    groups: bool = False  # also offered in group chats
+
+    @field_validator("name")
+    @classmethod
+    def _command_name(cls, value: str) -> str:
+        if not _COMMAND.match(value):
+            raise ValueError("commands are 1-32 characters of a-z, 0-9 and _")
+        return value
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ContentError(f"{path}: file is missing") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ContentError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _model(model: type[BaseModel], path: Path, raw: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ContentError(f"{path}: {problems}") from None
+
+
+class Content:
+    """Everything a person reads, loaded once and checked."""
+
+    def __init__(self, root: Path = CONTENT_DIR) -> None:
+        self.root = root
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(root / "templates"),
+            autoescape=True,  # every piece of user text inserted into HTML is escaped
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self.env.filters["country_name"] = places.country_name
+        self.env.filters["timezone_label"] = places.timezone_label
+        self.env.filters["local_time"] = lambda now, zone: now.astimezone(places.tzinfo_for(zone)).strftime("%H:%M")
+        self.env.filters["long_date"] = lambda day: f"{day.day} {day:%B %Y}"
+        self._buttons: dict[str, str] = _read_toml(root / "buttons.toml")
+        self.choices: dict[str, list[str]] = self._load_choices(root / "choices.toml")
+        commands_path = root / "commands.toml"
+        self.commands: list[CommandInfo] = [
+            _model(CommandInfo, commands_path, raw)
+            for raw in _read_toml(commands_path).get("command", [])
+        ]
+        self.crisis_lines: dict[str, CountryLines] = self._load_crisis_lines()
+        international = root / "crisis" / "international.toml"
+        self.international: International = _model(International, international, _read_toml(international))
+        self.env.globals["crisis_countries"] = frozenset(self.crisis_lines)
+        self._check_templates()
+
+    def _load_crisis_lines(self) -> dict[str, CountryLines]:
+        lines: dict[str, CountryLines] = {}
+        for path in sorted((self.root / "crisis").glob("[A-Z][A-Z].toml")):
+            entry = _model(CountryLines, path, _read_toml(path))
+            if entry.country != path.stem:
+                raise ContentError(f"{path}: country is {entry.country!r} but the file is named {path.stem}")
+            lines[entry.country] = entry
+        if not lines:
+            raise ContentError(f"{self.root / 'crisis'}: no crisis lines found")
+        return lines
+
+    @staticmethod
+    def _load_choices(path: Path) -> dict[str, list[str]]:
+        choices = _read_toml(path)
+        for code in choices.get("countries", []):
+            if places.parse_country(code) != code:
+                raise ContentError(f"{path}: countries: {code!r} is not a country code")
+        for time in choices.get("reminder_times", []):
+            if places.parse_time(time) != time:
+                raise ContentError(f"{path}: reminder_times: {time!r} is not a time like 08:30")
+        return choices
+
+    def _check_templates(self) -> None:
+        for name in self.env.list_templates(extensions=["html"]):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                raise ContentError(f"templates/{name}, line {exc.lineno}: {exc.message}") from None
+
+    def render(self, template: str, **variables: Any) -> str:
+        """Render templates/<template>.html to Telegram HTML."""
+        try:
+            return self.env.get_template(f"{template}.html").render(**variables).strip()
+        except jinja2.TemplateNotFound:
+            raise ContentError(f"templates/{template}.html is missing") from None
+
+    def button(self, key: str, **variables: Any) -> str:
+        try:
+            return self._buttons[key].format(**variables)
+        except KeyError:
+            raise ContentError(f"buttons.toml has no label {key!r}") from None
+
+    @cached_property
+    def command_names(self) -> list[str]:
+        return [command.name for command in self.commands]

@@ -1,0 +1,190 @@
+"""The plain data that crosses between the engine, the flows and the adapters.
+
+Nothing here knows about Telegram or SQL: an adapter turns an update into an `Incoming`,
+the engine answers with `Reply` objects, and the adapter renders them for its medium.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, Literal
+
+if TYPE_CHECKING:
+    from flows.content import Content
+
+MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
+
+
+@dataclass(frozen=True)
+class Button:
+    """One inline button: it either sends `data` back to the bot or opens `url`."""
+
+    label: str
+    data: str | None = None
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.url is None):
+            raise ValueError("a button has exactly one of data or url")
+        if self.data is not None and not 1 <= len(self.data.encode()) <= MAX_CALLBACK_BYTES:
+            raise ValueError(f"callback data must be 1-64 bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to show: Telegram-HTML text and rows of buttons."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+IncomingKind = Literal["text", "command", "button", "edited", "media", "blocked", "unblocked"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """Something a person did, in transport-neutral form."""
+
+    user_id: int
+    chat_id: int
+    kind: IncomingKind
+    text: str = ""  # typed text, a caption, or an edited message's new text
+    command: str = ""  # "crisis" for "/crisis GB"
+    args: str = ""  # "GB" for "/crisis GB"
+    data: str = ""  # a pressed button's data
+    media: str = ""  # "photo", "sticker", "voice", ... for kind == "media"
+    private: bool = True
+    update_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer to the current step: typed text or a chosen option value."""
+
+    text: str | None = None
+    choice: str | None = None
+
+
+@dataclass
+class Settings:
+    """A person's settings. Stored encrypted, like everything else they tell us."""
+
+    consent: bool | None = None  # keep their entries?
+    country: str | None = None  # ISO 3166-1 alpha-2
+    timezone: str | None = None  # IANA name or "UTC+05:30"
+    reminder: str | None = None  # daily check-in time "HH:MM" local; None = no reminder
+    onboarded: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Settings:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in raw.items() if k in known})
+
+
+@dataclass
+class FlowState:
+    """Where someone is in a flow: its name, the current step, and the answers so far.
+
+    `seq` numbers the step the person is on; buttons carry it, so a press on an older
+    question's keyboard is recognised as stale.
+    """
+
+    name: str
+    step: str
+    seq: int = 1
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class UserState:
+    """Everything the engine needs about one person for one update."""
+
+    user_id: int
+    chat_id: int
+    settings: Settings = field(default_factory=Settings)
+    flow: FlowState | None = None
+    active: bool = True
+    last_update_id: int | None = None
+
+
+class Invalid(Exception):
+    """An answer that cannot be used; the template explains what would work."""
+
+    def __init__(self, template: str, **variables: Any) -> None:
+        super().__init__(template)
+        self.template = template
+        self.variables = variables
+
+
+@dataclass
+class Ctx:
+    """What a step sees: the person's settings, this flow's answers, content and time."""
+
+    settings: Settings
+    data: dict[str, Any]
+    content: Content
+    now: datetime
+
+    def render(self, template: str, **variables: Any) -> str:
+        return self.content.render(
+            template, settings=self.settings, data=self.data, now=self.now, **variables
+        )
+
+    def button(self, key: str, **variables: Any) -> str:
+        return self.content.button(key, **variables)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice a step offers; the engine turns it into a button that answers this step."""
+
+    value: str
+    label: str
+
+
+OptionRows = list[list[Option]]
+Acks = list[Reply] | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question: a template, the options offered, how an answer is read, what follows.
+
+    `parse` stores what it reads into ctx.data or ctx.settings and may return
+    acknowledgements; it raises `Invalid` with a specific re-prompt. `next` names the
+    following step, or is a function choosing it; None ends the flow.
+    """
+
+    name: str
+    template: str
+    parse: Callable[[Ctx, Answer], Acks]
+    next: str | Callable[[Ctx], str | None] | None
+    options: Callable[[Ctx], OptionRows] = lambda ctx: []
+    variables: Callable[[Ctx], dict[str, Any]] = lambda ctx: {}
+    max_chars: int = 1000  # typed answers longer than this are refused kindly
+
+    def next_step(self, ctx: Ctx) -> str | None:
+        return self.next(ctx) if callable(self.next) else self.next
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A practice or a setup dialogue started by a command.
+
+    `begin` returns the opening messages and the first step's name (None: nothing to ask).
+    `finish` returns the closing messages once the last step is answered.
+    """
+
+    name: str
+    command: str
+    steps: dict[str, Step]
+    begin: Callable[[Ctx], tuple[list[Reply], str | None]]
+    finish: Callable[[Ctx], list[Reply]]
+
+    @staticmethod
+    def of(name: str, command: str, steps: list[Step], begin: Callable, finish: Callable) -> Flow:
+        return Flow(name, command, {step.name: step for step in steps}, begin, finish)

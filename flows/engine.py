@@ -1,0 +1,275 @@
+"""The dialogue engine: one input in, a state change and replies out.
+
+It is the single front door for everything a person does. For each input it loads the
+person's state, screens any text they sent, routes the input (a command, a button, an
+answer to the current step), saves the new state and returns the replies. Adapters
+(Telegram, console) only translate. Work for one person is serialised, and an update_id
+that was already handled is ignored, so a redelivered update is not answered twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+from weakref import WeakValueDictionary
+
+from flows import commands, crisis
+from flows.content import Content
+from flows.core import (
+    Answer,
+    Button,
+    Ctx,
+    Flow,
+    FlowState,
+    Incoming,
+    Invalid,
+    Reply,
+    Settings,
+    Step,
+    UserState,
+)
+
+log = logging.getLogger(__name__)
+
+GLOBAL = "g"  # prefix of buttons that work at any moment, whatever the current step
+LONG_PASTE_CHARS = 4000  # Telegram splits longer pastes; the parts that follow are one answer
+LONG_PASTE_WINDOW = timedelta(seconds=10)
+
+
+class Store(Protocol):
+    """What the engine needs from storage (bot/storage.py implements it)."""
+
+    async def load(self, user_id: int, chat_id: int) -> UserState: ...
+
+    async def save(self, state: UserState) -> None: ...
+
+
+Screen = Callable[[Incoming, UserState], list[Reply]]
+# Sends replies to the person; returns False when they cannot be reached (they blocked the bot).
+Deliver = Callable[[list[Reply]], Awaitable[bool]]
+
+
+async def _keep(replies: list[Reply]) -> bool:
+    return True
+
+
+def no_screen(incoming: Incoming, state: UserState) -> list[Reply]:
+    return []
+
+
+@dataclass(frozen=True)
+class Bot:
+    """Facts about the bot itself that replies may need."""
+
+    username: str = "CBTCompanionBot"
+
+    @property
+    def link(self) -> str:
+        return f"https://t.me/{self.username}"
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        content: Content,
+        flows: list[Flow],
+        *,
+        screen: Screen = no_screen,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        bot: Bot = Bot(),
+    ) -> None:
+        self.store = store
+        self.content = content
+        self.flows = {flow.name: flow for flow in flows}
+        self.flow_commands = {flow.command: flow for flow in flows}
+        self.screen = screen
+        self.clock = clock
+        self.bot = bot
+        self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+        self._long_paste_until: dict[int, datetime] = {}
+        unknown = set(self.command_names) ^ set(content.command_names)
+        if unknown:
+            raise ValueError(f"commands and content/commands.toml disagree about: {sorted(unknown)}")
+
+    @property
+    def command_names(self) -> list[str]:
+        return [*self.flow_commands, *commands.INTERRUPTS, "cancel"]
+
+    # ----------------------------------------------------------------- front door
+
+    async def handle(self, incoming: Incoming, deliver: Deliver = _keep) -> list[Reply]:
+        """Answer one input and hand the replies to `deliver`, in order, one person at a time.
+
+        Delivery happens while the person's lock is held, so the replies to two quick
+        messages never interleave. Never raises for anything a person can type or press.
+        """
+        if not incoming.private:
+            replies = self._group_chat(incoming)
+            await deliver(replies)
+            return replies
+        lock = self._locks.get(incoming.user_id)
+        if lock is None:
+            lock = self._locks[incoming.user_id] = asyncio.Lock()
+        async with lock:
+            state = await self.store.load(incoming.user_id, incoming.chat_id)
+            if (
+                incoming.update_id is not None
+                and state.last_update_id is not None
+                and incoming.update_id <= state.last_update_id
+            ):
+                log.info("ignored repeated update %s", incoming.update_id)
+                await deliver([])
+                return []
+            state.chat_id = incoming.chat_id
+            state.active = incoming.kind != "blocked"
+            if incoming.update_id is not None:
+                state.last_update_id = incoming.update_id
+            replies = self.screen(incoming, state) if incoming.text else []
+            replies += self._route(state, incoming)
+            await self.store.save(state)
+            if not await deliver(replies):
+                log.info("user %s cannot be reached; marked inactive", incoming.user_id)
+                state.active = False
+                await self.store.save(state)
+            return replies
+
+    # -------------------------------------------------------------------- routing
+
+    def _route(self, state: UserState, incoming: Incoming) -> list[Reply]:
+        kind = incoming.kind
+        if kind in ("blocked", "unblocked"):
+            return []
+        if kind == "command":
+            return self._command(state, incoming.command, incoming.args)
+        if kind == "button":
+            return self._button(state, incoming.data)
+        if kind == "edited":
+            return [self._say("general/edited")]
+        if kind == "media":
+            return [self._say("general/media", media=incoming.media), *self._current_prompt(state)]
+        return self._text(state, incoming.text)
+
+    def _command(self, state: UserState, name: str, args: str) -> list[Reply]:
+        if name in self.flow_commands:
+            return self._start_flow(state, self.flow_commands[name])
+        if name == "cancel":
+            return self._cancel(state)
+        interrupt = commands.INTERRUPTS.get(name)
+        if interrupt is None:
+            return [self._say("general/unknown_command", command=name), *self._current_prompt(state)]
+        # Answered at once; the flow stays where it was and its question is asked again.
+        return [*interrupt(self._ctx(state), args), *self._current_prompt(state)]
+
+    def _button(self, state: UserState, data: str) -> list[Reply]:
+        prefix, _, value = data.partition(":")
+        if prefix == GLOBAL:
+            return self._global_button(state, value)
+        flow = state.flow
+        if flow is None or prefix != str(flow.seq):
+            return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
+        return self._answer(state, Answer(choice=value))
+
+    def _global_button(self, state: UserState, value: str) -> list[Reply]:
+        action, _, argument = value.partition(":")
+        if action == "settings":
+            return self._start_flow(state, self.flows["settings"])
+        if action == "crisis":
+            return [*crisis.replies(self._ctx(state), argument or None), *self._current_prompt(state)]
+        if action == "tz":
+            return [*commands.timezone(self._ctx(state), argument), *self._current_prompt(state)]
+        return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
+
+    def _text(self, state: UserState, text: str) -> list[Reply]:
+        now = self.clock()
+        if len(text) >= LONG_PASTE_CHARS:
+            self._long_paste_until[state.user_id] = now + LONG_PASTE_WINDOW
+            return [self._say("general/too_long_paste"), *self._current_prompt(state)]
+        if self._long_paste_until.get(state.user_id, now) > now:
+            return []  # the rest of a split paste: already answered once
+        self._long_paste_until.pop(state.user_id, None)
+        if state.flow is None:
+            return [self._say("general/idle_text")]
+        return self._answer(state, Answer(text=text.strip()))
+
+    # ---------------------------------------------------------------------- flows
+
+    def _start_flow(self, state: UserState, flow: Flow) -> list[Reply]:
+        # Starting a practice leaves the current one; it is not saved as complete.
+        state.flow = FlowState(flow.name, step="", data={})
+        ctx = self._ctx(state)
+        replies, first = flow.begin(ctx)
+        if first is None:
+            state.flow = None
+            return replies
+        state.flow.step = first
+        return [*replies, self._prompt(state)]
+
+    def _cancel(self, state: UserState) -> list[Reply]:
+        if state.flow is None:
+            return [self._say("general/cancel_idle")]
+        state.flow = None
+        return [self._say("general/cancelled", keeps=state.settings.consent)]
+
+    def _answer(self, state: UserState, answer: Answer) -> list[Reply]:
+        assert state.flow is not None
+        flow = self.flows[state.flow.name]
+        step = flow.steps[state.flow.step]
+        ctx = self._ctx(state)
+        try:
+            if answer.text is not None and len(answer.text) > step.max_chars:
+                raise Invalid("general/too_long", limit=step.max_chars)
+            acks = step.parse(ctx, answer) or []
+        except Invalid as invalid:
+            text = ctx.render(invalid.template, **invalid.variables)
+            return [Reply(text, self._buttons(step, ctx, state.flow.seq))]
+        following = step.next_step(ctx)
+        if following is None:
+            state.flow = None
+            return [*acks, *flow.finish(ctx)]
+        state.flow.step = following
+        state.flow.seq += 1
+        return [*acks, self._prompt(state)]
+
+    def _current_prompt(self, state: UserState) -> list[Reply]:
+        return [self._prompt(state)] if state.flow else []
+
+    def _prompt(self, state: UserState) -> Reply:
+        assert state.flow is not None
+        step = self.flows[state.flow.name].steps[state.flow.step]
+        ctx = self._ctx(state)
+        return Reply(ctx.render(step.template, **step.variables(ctx)), self._buttons(step, ctx, state.flow.seq))
+
+    def _buttons(self, step: Step, ctx: Ctx, seq: int) -> tuple[tuple[Button, ...], ...]:
+        return tuple(
+            tuple(Button(option.label, data=f"{seq}:{option.value}") for option in row)
+            for row in step.options(ctx)
+        )
+
+    # -------------------------------------------------------------------- helpers
+
+    def _ctx(self, state: UserState) -> Ctx:
+        data = state.flow.data if state.flow else {}
+        return Ctx(state.settings, data, self.content, self.clock())
+
+    def _say(self, template: str, **variables: object) -> Reply:
+        return Reply(self.content.render(template, **variables))
+
+    def _group_chat(self, incoming: Incoming) -> list[Reply]:
+        """Groups get /crisis and a pointer to a private chat; nothing is stored."""
+        ctx = Ctx(Settings(), {}, self.content, self.clock())
+        if incoming.kind == "command" and incoming.command == "crisis":
+            return crisis.replies(ctx, incoming.args.strip() or None)
+        if incoming.kind == "button":
+            prefix, _, value = incoming.data.partition(":")
+            action, _, country = value.partition(":")
+            if prefix == GLOBAL and action == "crisis":
+                return crisis.replies(ctx, country or None)
+        if incoming.kind == "command":
+            link = Button(self.content.button("open_private_chat"), url=self.bot.link)
+            return [Reply(self.content.render("general/group_chat"), ((link,),))]
+        return []

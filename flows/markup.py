@@ -1,0 +1,89 @@
+"""Telegram's HTML subset: check it as Telegram would, and turn it into plain text.
+
+The console shows replies as plain text, the start-up check measures crisis cards the way
+Telegram counts them (visible characters, after tags and entities are parsed), and the
+Telegram adapter falls back to plain text if a message is ever refused.
+"""
+
+from __future__ import annotations
+
+import html
+from html.parser import HTMLParser
+
+TELEGRAM_TEXT_LIMIT = 4096
+ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+    "a", "code", "pre", "blockquote", "tg-emoji",
+}  # fmt: skip
+_URL_SCHEMES = ("http://", "https://", "tg://")
+
+
+class MarkupError(ValueError):
+    """Text that Telegram would refuse to parse."""
+
+
+class _Reader(HTMLParser):
+    def __init__(self, keep_urls: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.keep_urls = keep_urls
+        self.parts: list[str] = []
+        self.open: list[str] = []
+        self.links: list[tuple[str, int]] = []  # (href, index of the link text's first part)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            raise MarkupError(f"unsupported tag <{tag}>")
+        href = dict(attrs).get("href")
+        if tag == "a":
+            if not href or not href.startswith(_URL_SCHEMES):
+                raise MarkupError(f"link {href!r} is not http(s) or tg://")
+            self.links.append((href, len(self.parts)))
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            raise MarkupError(f"</{tag}> does not close the last open tag")
+        self.open.pop()
+        if tag == "a":
+            href, start = self.links.pop()
+            if self.keep_urls and "".join(self.parts[start:]).strip() != href:
+                self.parts.append(f" ({href})")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _read(text: str, keep_urls: bool) -> str:
+    reader = _Reader(keep_urls)
+    reader.feed(text)
+    reader.close()
+    if reader.open:
+        raise MarkupError(f"<{reader.open[-1]}> is never closed")
+    return "".join(reader.parts)
+
+
+def visible_text(text: str) -> str:
+    """The text as Telegram shows it; raises MarkupError where Telegram would refuse it."""
+    return _read(text, keep_urls=False)
+
+
+def visible_length(text: str) -> int:
+    """Telegram's length: UTF-16 code units of the visible text."""
+    return len(visible_text(text).encode("utf-16-le")) // 2
+
+
+def check(text: str) -> None:
+    """Raise MarkupError unless Telegram would accept this as a message."""
+    length = visible_length(text)
+    if not visible_text(text).strip():
+        raise MarkupError("message is empty")
+    if length > TELEGRAM_TEXT_LIMIT:
+        raise MarkupError(f"message is {length} characters; Telegram allows {TELEGRAM_TEXT_LIMIT}")
+
+
+def to_plain(text: str) -> str:
+    """Plain text for a terminal or a fallback message: tags dropped, links spelled out."""
+    try:
+        return _read(text, keep_urls=True)
+    except MarkupError:
+        return html.unescape(text)
