@@ -1,0 +1,94 @@
+"""Shared fixtures: real content, a real encrypted database in a temporary folder, and a
+`Chat` that drives the engine the way a person would (type, tap a button by its label)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.crypto import Cipher
+from bot.storage import Storage
+from flows import markup
+from flows.content import Content
+from flows.core import Incoming, Reply
+from flows.engine import Engine
+from flows.registry import FLOWS
+
+FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return Content()
+
+
+@pytest.fixture
+def key() -> str:
+    return Fernet.generate_key().decode()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "test.db"
+
+
+@pytest.fixture
+async def storage(db_path: Path, key: str):
+    store = await Storage.open(db_path, Cipher(key))
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def engine(storage: Storage, content: Content) -> Engine:
+    return Engine(storage, content, FLOWS, clock=lambda: FIXED_NOW)
+
+
+class Chat:
+    """One person talking to the engine; remembers the last replies and their buttons."""
+
+    def __init__(self, engine: Engine, user_id: int = 42) -> None:
+        self.engine = engine
+        self.user_id = user_id
+        self.replies: list[Reply] = []
+        self.next_update_id = 1000
+
+    async def incoming(self, **fields) -> list[Reply]:
+        self.next_update_id += 1
+        fields.setdefault("update_id", self.next_update_id)
+        self.replies = await self.engine.handle(Incoming(self.user_id, self.user_id, **fields))
+        return self.replies
+
+    async def send(self, text: str) -> list[Reply]:
+        if text.startswith("/"):
+            name, _, args = text[1:].partition(" ")
+            return await self.incoming(kind="command", command=name, args=args, text=args)
+        return await self.incoming(kind="text", text=text)
+
+    async def press(self, label: str) -> list[Reply]:
+        data = self.button_data(label)
+        return await self.incoming(kind="button", data=data)
+
+    def button_data(self, label: str) -> str:
+        for reply in reversed(self.replies):
+            for row in reply.buttons:
+                for button in row:
+                    if button.label == label and button.data:
+                        return button.data
+        raise AssertionError(f"no button {label!r} in {self.labels()}")
+
+    def labels(self) -> list[str]:
+        return [b.label for r in self.replies for row in r.buttons for b in row]
+
+    @property
+    def text(self) -> str:
+        """Everything the last replies said, as the person would read it."""
+        return "\n".join(markup.visible_text(r.text) for r in self.replies)
+
+
+@pytest.fixture
+def chat(engine: Engine) -> Chat:
+    return Chat(engine)

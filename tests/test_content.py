@@ -1,0 +1,109 @@
+"""Content is data an operator edits: every file is checked, and every crisis number has a source."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import phonenumbers
+import pytest
+from phonenumbers import shortnumberinfo
+
+from flows import crisis, markup
+from flows.content import Content, ContentError
+
+REQUIRED_COUNTRIES = (
+    "US CA GB IE AU NZ DE FR ES IT NL BE CH AT SE NO DK FI PL PT IN JP KR SG PH BR MX AR ZA IL".split()
+)
+TODAY = date(2026, 11, 24)
+
+
+def test_every_required_country_has_crisis_lines(content: Content):
+    missing = [code for code in REQUIRED_COUNTRIES if code not in content.crisis_lines]
+    assert not missing
+
+
+@pytest.mark.parametrize("code", REQUIRED_COUNTRIES)
+def test_every_emergency_number_is_an_emergency_number(content: Content, code: str):
+    for emergency in content.crisis_lines[code].emergency:
+        assert shortnumberinfo.is_emergency_number(emergency.number, code), emergency.number
+
+
+@pytest.mark.parametrize("code", REQUIRED_COUNTRIES)
+def test_every_entry_has_a_source_and_a_checked_date(content: Content, code: str):
+    for entry in content.crisis_lines[code].services():
+        assert entry.source.startswith(("https://", "http://"))
+        assert date(2020, 1, 1) <= entry.checked <= TODAY
+
+
+@pytest.mark.parametrize("code", REQUIRED_COUNTRIES)
+def test_long_numbers_are_possible_numbers_in_their_country(content: Content, code: str):
+    lines = content.crisis_lines[code]
+    for service in [*lines.crisis, *lines.youth, *lines.domestic_abuse]:
+        for number in filter(None, (service.phone, service.sms)):
+            digits = "".join(ch for ch in number if ch.isdigit())
+            if len(digits) >= 8 and not number.startswith("+"):
+                parsed = phonenumbers.parse(number, code)
+                assert phonenumbers.is_possible_number(parsed), f"{service.name}: {number}"
+
+
+def test_every_crisis_card_is_accepted_by_telegram_rules(content: Content):
+    crisis.check_all(content)  # raises ContentError naming the country
+
+
+def test_crisis_card_puts_the_crisis_line_before_the_emergency_number(content: Content):
+    text = content.render("crisis/card", lines=content.crisis_lines["GB"], country="GB")
+    assert text.index("116 123") < text.index("999")
+    assert len(markup.visible_text(text)) < 1000
+
+
+def test_international_fallback_lists_a_directory(content: Content):
+    assert content.international.directory
+    assert all(d.website.startswith("https://") for d in content.international.directory)
+
+
+def test_every_template_compiles_and_autoescapes_user_text(content: Content):
+    text = content.render("settings/country_unknown", typed="<b>&", settings=None)
+    assert "&lt;b&gt;&amp;" in text
+
+
+def _copy_content(tmp_path: Path) -> Path:
+    import shutil
+
+    root = tmp_path / "content"
+    shutil.copytree(Content().root, root)
+    return root
+
+
+def test_a_broken_crisis_file_names_the_file_and_field(tmp_path: Path):
+    root = _copy_content(tmp_path)
+    path = root / "crisis" / "GB.toml"
+    path.write_text(path.read_text().replace('number = "999"', 'number = "nine"', 1))
+    with pytest.raises(ContentError, match=r"GB.toml: emergency.0.number"):
+        Content(root)
+
+
+def test_a_service_needs_a_way_to_reach_it(tmp_path: Path):
+    root = _copy_content(tmp_path)
+    (root / "crisis" / "XX.toml").write_text(
+        'country = "XX"\n[[emergency]]\nnumber = "112"\nsource = "https://a.example"\nchecked = 2026-01-01\n'
+        '[[crisis]]\nname = "Line"\nhours = "24/7"\nsource = "https://a.example"\nchecked = 2026-01-01\n'
+    )
+    with pytest.raises(ContentError, match=r"XX.toml: crisis.0: .*phone, sms or chat"):
+        Content(root)
+
+
+def test_a_broken_template_is_reported_at_start(tmp_path: Path):
+    root = _copy_content(tmp_path)
+    (root / "templates" / "general" / "help.html").write_text("{% for x in %}")
+    with pytest.raises(ContentError, match=r"general/help.html"):
+        Content(root)
+
+
+def test_markup_checks_what_telegram_checks():
+    markup.check("<b>fine</b> &amp; <a href=\"https://x.example\">ok</a>")
+    for bad in ("<b>open", "<div>x</div>", '<a href="tel:112">call</a>', "   ", "x" * 4097):
+        with pytest.raises(markup.MarkupError):
+            markup.check(bad)
+    assert markup.visible_length("<b>" + "é" * 4096 + "</b>") == 4096
+    assert markup.to_plain('<a href="https://x.example">site</a> &lt;3') == "site (https://x.example) <3"
