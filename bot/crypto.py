@@ -18,7 +18,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from bot.config import Config, ConfigError
 
 MAKE_KEY_COMMAND = (
-    'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+    'python3 -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"'
 )
 
 

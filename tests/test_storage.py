@@ -1,0 +1,111 @@
+"""Storage: encrypted at rest, migrations, and the key contract."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.config import ConfigError, load_config
+from bot.crypto import Cipher, WrongKeyError, key_file_for, resolve_key
+from bot.storage import MIGRATIONS, Storage
+from flows.core import FlowState, Settings, UserState
+
+
+def database_bytes(path: Path) -> bytes:
+    """The database as it lies on disk, write-ahead log included."""
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+async def test_state_round_trips_and_is_encrypted_on_disk(storage: Storage, db_path: Path):
+    state = UserState(
+        7, 7, Settings(consent=True, country="PT", timezone="Europe/Lisbon", reminder="21:45"),
+        FlowState("settings", "country", 3, {"note": "Sunflower seeds by the harbour"}),
+    )
+    await storage.save(state)
+    loaded = await storage.load(7, 7)
+    assert loaded == state
+    on_disk = database_bytes(db_path)
+    for secret in (b"Sunflower", b"Europe/Lisbon", b"21:45", b'"PT"'):
+        assert secret not in on_disk
+
+
+async def test_a_new_person_has_empty_settings(storage: Storage):
+    state = await storage.load(99, 99)
+    assert state.settings == Settings() and state.flow is None and state.last_update_id is None
+
+
+async def test_the_schema_is_migrated_once_and_reopening_is_safe(db_path: Path, key: str):
+    for _ in range(2):
+        store = await Storage.open(db_path, Cipher(key))
+        async with store._db.execute("PRAGMA user_version") as cursor:
+            assert (await cursor.fetchone())[0] == len(MIGRATIONS)
+        async with store._db.execute("PRAGMA journal_mode") as cursor:
+            assert (await cursor.fetchone())[0] == "wal"
+        async with store._db.execute("PRAGMA secure_delete") as cursor:
+            assert (await cursor.fetchone())[0] == 1
+        await store.close()
+
+
+async def test_a_wrong_key_is_a_clear_error(db_path: Path, key: str):
+    store = await Storage.open(db_path, Cipher(key))
+    await store.close()
+    with pytest.raises(WrongKeyError, match="different key"):
+        await Storage.open(db_path, Cipher(Fernet.generate_key()))
+
+
+def config_for(tmp_path: Path, **env: str):
+    return load_config({"DATABASE_URL": f"sqlite:///{tmp_path}/db/bot.db", **env}, read_dotenv=False)
+
+
+def test_console_creates_a_private_key_file_beside_a_new_database(tmp_path: Path):
+    config = config_for(tmp_path)
+    first = resolve_key(config, console=True)
+    assert first.created_file == key_file_for(config.database_path)
+    assert stat.S_IMODE(os.stat(first.created_file).st_mode) == 0o600
+    config.database_path.touch()
+    again = resolve_key(config, console=True)
+    assert again.key == first.key and again.created_file is None
+
+
+def test_console_refuses_an_existing_database_without_its_key(tmp_path: Path):
+    config = config_for(tmp_path)
+    config.database_path.parent.mkdir(parents=True)
+    config.database_path.touch()
+    with pytest.raises(ConfigError, match="key file"):
+        resolve_key(config, console=True)
+
+
+def test_telegram_mode_refuses_to_start_without_a_key_and_says_how_to_make_one(tmp_path: Path):
+    with pytest.raises(ConfigError, match="urlsafe_b64encode"):
+        resolve_key(config_for(tmp_path), console=False)
+    with pytest.raises(ConfigError, match="not a valid key"):
+        resolve_key(config_for(tmp_path, DATA_ENCRYPTION_KEY="too-short"), console=False)
+
+
+@pytest.mark.parametrize(
+    "url, path",
+    [
+        (None, "data/cbt-companion.db"),
+        ("sqlite:///relative.db", "relative.db"),
+        ("sqlite:///data/x.db", "data/x.db"),
+        ("sqlite:////srv/cbt/x.db", "/srv/cbt/x.db"),
+    ],
+)
+def test_database_url_follows_sqlalchemy(url, path):
+    env = {"DATABASE_URL": url} if url else {}
+    assert str(load_config(env, read_dotenv=False).database_path) == path
+
+
+def test_unsupported_database_and_webhook_settings_are_explained():
+    with pytest.raises(ConfigError, match="only SQLite"):
+        load_config({"DATABASE_URL": "postgresql://x/y"}, read_dotenv=False)
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET is required"):
+        load_config({"WEBHOOK_URL": "https://bot.example/hook"}, read_dotenv=False)
+    with pytest.raises(ConfigError, match="only use"):
+        load_config({"WEBHOOK_URL": "https://bot.example/hook", "WEBHOOK_SECRET": "bad secret!"}, read_dotenv=False)
+    config = load_config({"WEBHOOK_URL": "https://bot.example/tg/hook", "WEBHOOK_SECRET": "s3cret"}, read_dotenv=False)
+    assert config.webhook_path == "tg/hook"
