@@ -32,6 +32,7 @@ MIGRATIONS: list[str] = [
         chat_id INTEGER NOT NULL,
         active INTEGER NOT NULL DEFAULT 1,
         last_update_id INTEGER,
+        questions_asked INTEGER NOT NULL DEFAULT 0,
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL,
         settings BLOB NOT NULL              -- encrypted JSON
@@ -110,14 +111,14 @@ class Storage:
 
     async def load(self, user_id: int, chat_id: int) -> UserState:
         async with self._db.execute(
-            "SELECT u.chat_id, u.active, u.last_update_id, u.settings, f.flow, f.step, f.seq, f.answers"
+            "SELECT u.chat_id, u.active, u.last_update_id, u.questions_asked, u.settings, f.flow, f.step, f.seq, f.answers"
             " FROM users u LEFT JOIN flow_state f USING (user_id) WHERE u.user_id = ?",
             (user_id,),
         ) as cursor:
             row = await cursor.fetchone()
         if row is None:
             return UserState(user_id, chat_id)
-        stored_chat, active, last_update_id, settings, flow, step, seq, answers = row
+        stored_chat, active, last_update_id, questions_asked, settings, flow, step, seq, answers = row
         flow_state = FlowState(flow, step, seq, self._cipher.decrypt(answers)) if flow else None
         return UserState(
             user_id,
@@ -126,22 +127,24 @@ class Storage:
             flow_state,
             bool(active),
             last_update_id,
+            questions_asked,
         )
 
     async def save(self, state: UserState) -> None:
         now = _now()
         db = self._db
         await db.execute(
-            "INSERT INTO users (user_id, chat_id, active, last_update_id, created_at, updated_at, settings)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO users (user_id, chat_id, active, last_update_id, questions_asked, created_at,"
+            " updated_at, settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, active = excluded.active,"
-            " last_update_id = excluded.last_update_id, updated_at = excluded.updated_at,"
-            " settings = excluded.settings",
+            " last_update_id = excluded.last_update_id, questions_asked = excluded.questions_asked,"
+            " updated_at = excluded.updated_at, settings = excluded.settings",
             (
                 state.user_id,
                 state.chat_id,
                 int(state.active),
                 state.last_update_id,
+                state.questions_asked,
                 now,
                 now,
                 self._cipher.encrypt(state.settings.to_dict()),

@@ -89,8 +89,8 @@ class Settings:
 class FlowState:
     """Where someone is in a flow: its name, the current step, and the answers so far.
 
-    `seq` numbers the step the person is on; buttons carry it, so a press on an older
-    question's keyboard is recognised as stale.
+    `seq` numbers the question the person is on (unique per person, across flows); buttons
+    carry it, so a press on an older question's keyboard is recognised as stale.
     """
 
     name: str
@@ -109,6 +109,11 @@ class UserState:
     flow: FlowState | None = None
     active: bool = True
     last_update_id: int | None = None
+    questions_asked: int = 0  # numbers each new question, so old keyboards can be told apart
+
+    def next_question(self) -> int:
+        self.questions_asked += 1
+        return self.questions_asked
 
 
 class Invalid(Exception):

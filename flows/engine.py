@@ -200,7 +200,7 @@ class Engine:
 
     def _start_flow(self, state: UserState, flow: Flow) -> list[Reply]:
         # Starting a practice leaves the current one; it is not saved as complete.
-        state.flow = FlowState(flow.name, step="", data={})
+        state.flow = FlowState(flow.name, step="", seq=state.next_question(), data={})
         ctx = self._ctx(state)
         replies, first = flow.begin(ctx)
         if first is None:
@@ -232,7 +232,7 @@ class Engine:
             state.flow = None
             return [*acks, *flow.finish(ctx)]
         state.flow.step = following
-        state.flow.seq += 1
+        state.flow.seq = state.next_question()
         return [*acks, self._prompt(state)]
 
     def _current_prompt(self, state: UserState) -> list[Reply]:

@@ -1,0 +1,233 @@
+"""End to end: the real PTB Application over real HTTP against the fake Bot API.
+
+Every test ends by checking that the fake answered no error the test did not inject:
+anything our bot sends that Telegram would refuse fails the suite.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.logging_setup import setup_logging
+from tests.e2e import TOKEN, Person, RunningBot, make_config, running_bot
+from tests.fake_telegram import FakeTelegram
+from tests.test_storage import database_bytes
+
+
+@pytest.fixture
+def fake():
+    with FakeTelegram(token=TOKEN) as server:
+        yield server
+        assert server.unexpected_errors() == []
+
+
+@pytest.fixture
+def config(fake, tmp_path: Path, key: str):
+    return make_config(fake, tmp_path / "data" / "bot.db", key)
+
+
+@pytest.fixture
+async def bot(fake, config, content):
+    async with running_bot(fake, config, content) as running:
+        yield running
+
+
+@pytest.fixture
+def ana(bot: RunningBot) -> Person:
+    return Person(bot, 1001, "Ana")
+
+
+async def onboard(person: Person) -> None:
+    await person.send("/start")
+    await person.press("Yes, keep them")
+    await person.send("Ireland")
+    await person.press("Dublin")
+    await person.send("8:30pm")
+
+
+async def test_onboarding_end_to_end(ana: Person, fake: FakeTelegram):
+    replies = await ana.send("/start")
+    assert "18+" in replies[0].text and replies[0].buttons == [[("Need help now?", "g:crisis")]]
+    assert "Step 1 of 4" in replies[1].text
+    consent_message = ana.message_with_button("Yes, keep them")
+    press = fake.press(ana.user_id, consent_message.message_id, text="Yes, keep them")
+    await ana.bot.wait_handled(press)
+    assert fake.callback_answer(press) is not None  # the spinner stops
+    assert fake.messages(ana.user_id)[consent_message.message_id - 1].reply_markup is None  # closed
+    replies = await ana.send("Ireland")
+    assert "Thanks — Ireland" in ana.transcript(replies)
+    await ana.press("Dublin")
+    replies = await ana.send("8:30pm")
+    text = ana.transcript(replies)
+    assert "You're all set" in text and "20:30" in text and "Dublin" in text
+
+
+async def test_commands_are_registered_for_private_chats_and_groups(bot: RunningBot, fake: FakeTelegram, content):
+    private = fake.commands("all_private_chats")
+    assert [name for name, _ in private] == content.command_names
+    assert [name for name, _ in fake.commands("all_group_chats")] == ["crisis"]
+
+
+async def test_settings_errors_are_specific_and_safe_to_echo(ana: Person):
+    await ana.send("/start")
+    await ana.press("Yes, keep them")
+    replies = await ana.send("<b>Narnia</b> & co")
+    assert "“<b>Narnia</b> & co”" in replies[0].text  # shown as typed, escaped in the HTML
+    assert "&lt;b&gt;" in replies[0].html
+    replies = await ana.send("/timezone Moon/Base")
+    assert "couldn't find a time zone called “Moon/Base”" in replies[0].text
+    assert "Which country" in replies[-1].text
+    replies = await ana.send("/reminder at some point")
+    assert "08:30 or 9pm" in replies[0].text
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [("GB", ["Samaritans", "116 123", "999"]), ("JP", ["0120-279-338", "119"]), ("BR", ["188", "192"])],
+)
+async def test_crisis_for_a_country(ana: Person, code: str, expected: list[str]):
+    replies = await ana.send(f"/crisis {code}")
+    for fragment in expected:
+        assert fragment in replies[0].text
+    assert "Numbers checked" in replies[0].text
+
+
+async def test_crisis_for_an_unknown_country_offers_the_world_and_buttons(ana: Person):
+    replies = await ana.send("/crisis Atlantis")
+    text = replies[0].text
+    assert "“Atlantis”" in text and "Find A Helpline" in text and "local emergency number" in text
+    assert "/country" in text
+    replies = await ana.press("South Africa")
+    assert "0800 567 567" in replies[0].text
+
+
+async def test_crisis_inside_a_flow_keeps_the_flow(ana: Person):
+    await ana.send("/start")
+    await ana.press("Yes, keep them")
+    await ana.press("United Kingdom")
+    replies = await ana.send("/crisis")
+    assert "116 123" in replies[0].text and "Which time zone" in replies[-1].text
+    replies = await ana.press("London")
+    assert "What time" in ana.transcript(replies)
+
+
+async def test_cancel_ends_the_flow(ana: Person, bot: RunningBot):
+    await ana.send("/start")
+    await ana.press("Yes, keep them")
+    replies = await ana.send("/cancel")
+    assert "Stopped" in replies[0].text
+    replies = await ana.send("Portugal")  # no longer an answer to anything
+    assert "/help" in replies[0].text
+    assert (await bot.telegram_bot.storage.load(ana.user_id, ana.user_id)).settings.country is None
+
+
+async def test_a_stale_keyboard_is_answered_kindly(ana: Person):
+    await ana.send("/settings")
+    await ana.send("/start")
+    replies = await ana.press("Done")  # the settings menu's keyboard, from a flow that was left
+    assert "earlier question" in replies[0].text and "Step 1 of 4" in replies[-1].text
+
+
+async def test_a_restart_in_the_middle_of_a_flow_continues_it(fake, config, content):
+    async with running_bot(fake, config, content) as first:
+        ana = Person(first, 1001)
+        await ana.send("/start")
+        await ana.press("Yes, keep them")
+    async with running_bot(fake, config, content) as second:
+        ana.bot = second
+        replies = await ana.send("New Zealand")
+        assert "Thanks — New Zealand" in replies[0].text
+        await ana.press("Auckland")
+        await ana.press("Skip")
+        assert "Auckland" in ana.transcript()
+
+
+async def test_a_429_on_a_reply_still_delivers_it_once(ana: Person, fake: FakeTelegram):
+    fake.inject_error("sendMessage", status=429, retry_after=1, chat_id=ana.user_id)
+    replies = await ana.send("/help")
+    assert len(replies) == 1 and "/crisis" in replies[0].text
+    statuses = [r["status"] for r in fake.requests("sendMessage")]
+    assert statuses == [429, 200]
+
+
+async def test_blocking_marks_inactive_and_a_later_message_reactivates(ana: Person, bot: RunningBot, fake):
+    storage = bot.telegram_bot.storage
+    await ana.send("/start")
+    await bot.wait_handled(fake.block(ana.user_id))
+    assert await storage.is_active(ana.user_id) is False
+    await bot.wait_handled(fake.unblock(ana.user_id))
+    assert await storage.is_active(ana.user_id) is True
+    fake.inject_error("sendMessage", status=403, description="Forbidden: bot was blocked by the user")
+    await ana.send("/help")
+    assert await storage.is_active(ana.user_id) is False
+    replies = await ana.send("/help")
+    assert replies and await storage.is_active(ana.user_id) is True
+
+
+async def test_group_chats_point_to_a_private_chat_and_still_answer_crisis(bot: RunningBot, fake: FakeTelegram):
+    fake.add_private_chat(2002)
+    fake.add_group_chat(-500, "Book club")
+    await bot.wait_handled(fake.send_text(2002, "/start@CBTCompanionTestBot", chat_id=-500))
+    reply = fake.messages(-500)[-1]
+    assert "private chats" in reply.text
+    assert reply.buttons == [[("Open a private chat", "https://t.me/CBTCompanionTestBot")]]
+    await bot.wait_handled(fake.send_text(2002, "/crisis IE", chat_id=-500))
+    assert "116 123" in fake.messages(-500)[-1].text
+    await bot.wait_handled(fake.send_text(2002, "/crisis", chat_id=-500))
+    fallback = fake.messages(-500)[-1]
+    await bot.wait_handled(fake.press(2002, fallback.message_id, text="Canada", chat_id=-500))
+    assert "988" in fake.messages(-500)[-1].text
+    await bot.wait_handled(fake.send_text(2002, "anyone around?", chat_id=-500))
+    assert len(fake.messages(-500)) == 4  # chatter in the group gets no reply
+    assert await bot.telegram_bot.storage.is_active(2002) is None  # nothing stored
+
+
+async def test_edits_stickers_photos_and_voice_notes_get_a_reply(ana: Person, bot: RunningBot, fake):
+    await ana.send("/start")
+    await bot.wait_handled(fake.edit_text(ana.user_id, 1, "yes"))
+    assert "send it again" in fake.messages(ana.user_id)[-1].text
+    await bot.wait_handled(fake.send_voice(ana.user_id))
+    assert "voice notes" in fake.messages(ana.user_id)[-2].text
+    await bot.wait_handled(fake.send_sticker(ana.user_id))
+    assert "sticker" in fake.messages(ana.user_id)[-2].text
+    await bot.wait_handled(fake.send_photo(ana.user_id, caption="my view"))
+    assert "Step 1 of 4" in fake.messages(ana.user_id)[-1].text
+
+
+async def test_a_very_long_message_is_refused_once(ana: Person):
+    await ana.send("/start")
+    await ana.press("Yes, keep them")
+    replies = await ana.send("word " * 819)  # 4095 characters: Telegram's longest
+    assert "longer than I can take" in replies[0].text
+    assert await ana.send("the rest of the paste") == []
+
+
+async def test_the_database_holds_none_of_the_words_typed(ana: Person, config):
+    await ana.send("/start")
+    await ana.press("No, don't keep them")
+    await ana.send("Portugal")
+    await ana.send("Lisbon")
+    await ana.send("21:45")
+    on_disk = database_bytes(config.database_path)
+    assert config.database_path.with_name("bot.db-wal").exists()
+    for typed in (b"Portugal", b"Lisbon", b"21:45", b"PT"):
+        assert typed not in on_disk
+
+
+async def test_logs_hold_no_message_text_and_no_token(fake, config, content, caplog):
+    setup_logging("DEBUG")
+    caplog.set_level(logging.DEBUG)
+    async with running_bot(fake, config, content) as bot:
+        ana = Person(bot, 1001)
+        await onboard(ana)
+        await ana.send("my secret worry about Zanzibar")
+        fake.inject_error("sendMessage", status=500, description="Internal Server Error")
+        await ana.send("/help")  # an error: logged by type, with an apology
+    assert "something went wrong" in ana.transcript()
+    logged = caplog.text
+    assert "NetworkError" in logged or "Internal Server Error" in logged  # the error was logged
+    for private in ("Zanzibar", "Ireland", "8:30pm", "secret worry", TOKEN, TOKEN.split(":")[1]):
+        assert private not in logged

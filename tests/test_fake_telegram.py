@@ -1,0 +1,385 @@
+"""The fake Telegram server answers and refuses the way Telegram does (driven with PTB's Bot)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+
+import httpx
+import pytest
+import pytest_asyncio
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, InlineKeyboardButton
+from telegram import InlineKeyboardMarkup as Markup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
+
+from tests.fake_telegram import FakeTelegram
+
+TOKEN = "123:ABC"
+ANA = 42
+
+
+def keyboard(*rows: list[tuple[str, str]]) -> Markup:
+    return Markup([[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows])
+
+
+@pytest.fixture
+def fake():
+    with FakeTelegram(token=TOKEN) as server:
+        server.add_private_chat(ANA, first_name="Ana")
+        yield server
+
+
+@pytest_asyncio.fixture
+async def bot(fake):
+    bot = Bot(TOKEN, base_url=fake.base_url, base_file_url=fake.base_file_url)
+    await bot.initialize()
+    yield bot
+    await bot.shutdown()
+
+
+async def refused(call, error=BadRequest) -> str:
+    with pytest.raises(error) as caught:
+        await call
+    return caught.value.message
+
+
+# ------------------------------------------------------------------ envelope and routing
+
+@pytest.mark.asyncio
+async def test_get_me_describes_the_bot(bot, fake):
+    assert bot.username == "CBTCompanionTestBot"
+    assert bot.bot.is_bot and bot.bot.can_join_groups
+    assert fake.requests("getMe")[0]["status"] == 200
+
+
+@pytest.mark.asyncio
+async def test_unknown_token_and_method_use_telegrams_envelope(fake):
+    async with httpx.AsyncClient() as client:
+        wrong = await client.post(f"{fake.base_url}999:XYZ/getMe")
+        missing = await client.post(f"{fake.base_url}{TOKEN}/sendTelepathy")
+    assert wrong.status_code == 401
+    assert wrong.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
+    assert missing.status_code == 404
+    assert missing.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
+    with pytest.raises(InvalidToken):
+        await Bot("999:XYZ", base_url=fake.base_url).get_me()
+
+
+# ------------------------------------------------------------------ sendMessage and HTML
+
+@pytest.mark.asyncio
+async def test_message_keeps_raw_html_visible_text_and_buttons(bot, fake):
+    sent = await bot.send_message(ANA, "<b>Hi</b> &lt;you&gt; &amp; me &#39;x&#x27;",
+                                  parse_mode=ParseMode.HTML, reply_markup=keyboard([("Yes", "y"), ("No", "n")]))
+    stored = fake.last_message(ANA)
+    assert stored.html == "<b>Hi</b> &lt;you&gt; &amp; me &#39;x&#x27;"
+    assert stored.text == sent.text == "Hi <you> & me 'x'"
+    assert stored.entities == [{"type": "bold", "offset": 0, "length": 2}]
+    assert stored.buttons == [[("Yes", "y"), ("No", "n")]]
+    assert sent.reply_markup.inline_keyboard[0][1].callback_data == "n"
+    assert fake.requests("sendMessage")[0]["params"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "Yes"
+
+
+@pytest.mark.asyncio
+async def test_length_is_counted_after_html_parsing_in_utf16_units(bot, fake):
+    await bot.send_message(ANA, "<b>" + "a" * 4096 + "</b>", parse_mode=ParseMode.HTML)
+    assert len(fake.last_message(ANA).text) == 4096
+    assert await refused(bot.send_message(ANA, "<i>" + "a" * 4097 + "</i>", parse_mode=ParseMode.HTML)) \
+        == "Message is too long"
+    assert await refused(bot.send_message(ANA, "😀" * 2049)) == "Message is too long"  # 4098 units
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, expected", [
+    ("Tom & Jerry", "Can't parse entities: character entity expected at byte offset 4"),
+    ("<foo>x</foo>", 'Can\'t parse entities: unsupported start tag "foo" at byte offset 0'),
+    ("héllo <br>", 'Can\'t parse entities: unsupported start tag "br" at byte offset 7'),
+    ("1 < 2", 'Can\'t parse entities: unsupported start tag "" at byte offset 2'),
+    ("<b>bold", 'Can\'t parse entities: can\'t find end tag corresponding to start tag "b"'),
+    ("<b><i>x</b></i>", 'Can\'t parse entities: unmatched end tag at byte offset 7, expected "</i>", found "</b>"'),
+    ("x</b>", "Can't parse entities: unexpected end tag at byte offset 1"),
+    ("text <b", "Can't parse entities: unclosed start tag at byte offset 5"),
+    ('<span class="x">s</span>', 'Can\'t parse entities: tag "span" must have class "tg-spoiler" at byte offset 0'),
+    ('<a href="javascript:alert(1)">x</a>',
+     'Can\'t parse entities: url "javascript:alert(1)" is invalid: unsupported url protocol'),
+])
+async def test_html_telegram_cannot_parse_is_refused(bot, fake, text, expected):
+    # PTB capitalises the first letter and the test compares case-insensitively below.
+    assert (await refused(bot.send_message(ANA, text, parse_mode=ParseMode.HTML))).lower() == expected.lower()
+    assert fake.messages(ANA) == []
+
+
+@pytest.mark.asyncio
+async def test_all_supported_tags_parse(bot, fake):
+    html = ('<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><ins>n</ins><s>s</s><strike>k</strike>'
+            '<del>d</del><span class="tg-spoiler">p</span><tg-spoiler>q</tg-spoiler>'
+            '<a href="https://example.org/?a=1&b=2">link</a><a href="tg://user?id=42">Ana</a>'
+            '<code>c</code><pre><code class="language-python">x = 1</code></pre>'
+            '<blockquote expandable>quote</blockquote><tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>')
+    await bot.send_message(ANA, html, parse_mode=ParseMode.HTML)
+    stored = fake.last_message(ANA)
+    assert stored.text == "bsieunskdpqlinkAnacx = 1quote👍"
+    kinds = [e["type"] for e in stored.entities]
+    assert kinds.count("bold") == 2 and "expandable_blockquote" in kinds and "custom_emoji" in kinds
+    assert {"type": "pre", "offset": 19, "length": 5, "language": "python"} in stored.entities
+    assert any(e.get("url") == "https://example.org/?a=1&b=2" for e in stored.entities)
+
+
+@pytest.mark.asyncio
+async def test_plain_text_is_not_parsed_and_lenient_ampersand_is_optional(bot, fake):
+    await bot.send_message(ANA, "<b> & not html")
+    assert fake.last_message(ANA).text == "<b> & not html"
+    fake.strict_ampersand = False  # what Telegram itself does: show it literally
+    await bot.send_message(ANA, "Tom & Jerry &nbsp;", parse_mode=ParseMode.HTML)
+    assert fake.last_message(ANA).text == "Tom & Jerry &nbsp;"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text", ["", "   \n ", "<b> </b>"])
+async def test_empty_text_is_refused(bot, text):
+    assert await refused(bot.send_message(ANA, text, parse_mode=ParseMode.HTML)) == "Message text is empty"
+
+
+@pytest.mark.asyncio
+async def test_unknown_chat_is_not_found(bot):
+    assert await refused(bot.send_message(7, "hello")) == "Chat not found"
+
+
+# ------------------------------------------------------------------ keyboards
+
+@pytest.mark.asyncio
+async def test_callback_data_is_limited_to_64_bytes(bot, fake):
+    await bot.send_message(ANA, "ok", reply_markup=keyboard([("x", "é" * 32)]))  # 64 bytes
+    message = await refused(bot.send_message(ANA, "no", reply_markup=keyboard([("x", "é" * 32 + "a")])))
+    assert message == "Button_data_invalid"  # PTB capitalises Telegram's BUTTON_DATA_INVALID
+    assert fake.unexpected_errors()[0]["response"]["description"] == "Bad Request: BUTTON_DATA_INVALID"
+
+
+@pytest.mark.asyncio
+async def test_tel_url_button_is_refused(bot, fake):
+    markup = Markup([[InlineKeyboardButton("Call", url="tel:+441234567")]])
+    await refused(bot.send_message(ANA, "help", reply_markup=markup))
+    assert fake.unexpected_errors()[0]["response"]["description"] == (
+        "Bad Request: inline keyboard button URL 'tel:+441234567' is invalid: unsupported URL protocol")
+
+
+@pytest.mark.asyncio
+async def test_keyboard_shape_limits(fake):
+    async with httpx.AsyncClient() as client:
+        async def send(markup):
+            response = await client.post(f"{fake.base_url}{TOKEN}/sendMessage",
+                                         json={"chat_id": ANA, "text": "x", "reply_markup": markup})
+            return response.json().get("description")
+
+        nine = [[{"text": str(i), "callback_data": str(i)} for i in range(9)]]
+        assert await send({"inline_keyboard": nine}) == "Bad Request: REPLY_MARKUP_TOO_LONG"
+        assert "Text buttons are unallowed" in await send({"inline_keyboard": [[{"text": "x"}]]})
+        assert "exactly one" in await send({"inline_keyboard": [[{"text": "x", "callback_data": "a",
+                                                                   "url": "https://a.org"}]]})
+        assert await send({"inline_keyboard": [[{"text": "x", "callback_data": ""}]]}) == \
+            "Bad Request: BUTTON_DATA_INVALID"
+
+
+# ------------------------------------------------------------------ edits and callbacks
+
+@pytest.mark.asyncio
+async def test_edits_apply_and_unchanged_edits_are_refused(bot, fake):
+    sent = await bot.send_message(ANA, "<b>Q1</b>", parse_mode=ParseMode.HTML,
+                                  reply_markup=keyboard([("A", "a")]))
+    same = bot.edit_message_text("<b>Q1</b>", ANA, sent.message_id, parse_mode=ParseMode.HTML,
+                                 reply_markup=keyboard([("A", "a")]))
+    assert (await refused(same)).startswith("Message is not modified: specified new message content")
+    await bot.edit_message_text("<i>Q1</i>", ANA, sent.message_id, parse_mode=ParseMode.HTML,
+                                reply_markup=keyboard([("A", "a")]))  # entities differ: modified
+    await bot.edit_message_reply_markup(ANA, sent.message_id, reply_markup=None)
+    stored = fake.last_message(ANA)
+    assert (stored.html, stored.text, stored.buttons) == ("<i>Q1</i>", "Q1", [])
+    again = bot.edit_message_reply_markup(ANA, sent.message_id, reply_markup=None)
+    assert (await refused(again)).startswith("Message is not modified")
+    assert await refused(bot.edit_message_text("x", ANA, 999)) == "Message to edit not found"
+
+
+@pytest.mark.asyncio
+async def test_edit_without_markup_removes_the_keyboard(bot, fake):
+    sent = await bot.send_message(ANA, "Q", reply_markup=keyboard([("A", "a")]))
+    await bot.edit_message_text("Q?", ANA, sent.message_id)
+    assert fake.last_message(ANA).buttons == []
+
+
+@pytest.mark.asyncio
+async def test_press_needs_a_current_button_and_queries_are_answered_once(bot, fake):
+    sent = await bot.send_message(ANA, "Mood?", reply_markup=keyboard([("Good", "mood:good")]))
+    with pytest.raises(AssertionError, match="no button 'mood:bad'"):
+        fake.press(ANA, sent.message_id, callback_data="mood:bad")
+    update_id = fake.press(ANA, sent.message_id, text="Good")
+    [update] = await bot.get_updates(offset=update_id)
+    assert update.callback_query.data == "mood:good"
+    assert update.callback_query.message.message_id == sent.message_id
+    assert await update.callback_query.answer(text="Noted") is True
+    assert fake.callback_answer(update_id) == {"text": "Noted"}
+    assert (await refused(update.callback_query.answer())).startswith("Query is too old")
+    await bot.edit_message_reply_markup(ANA, sent.message_id, reply_markup=None)
+    with pytest.raises(AssertionError):
+        fake.press(ANA, sent.message_id, callback_data="mood:good")  # the keyboard is gone
+
+
+@pytest.mark.asyncio
+async def test_callback_answer_text_is_limited(bot, fake):
+    sent = await bot.send_message(ANA, "Q", reply_markup=keyboard([("A", "a")]))
+    fake.press(ANA, sent.message_id, callback_data="a")
+    [update] = await bot.get_updates()
+    assert await refused(update.callback_query.answer(text="x" * 201)) == "Message_too_long"
+
+
+# ------------------------------------------------------------------ failures
+
+@pytest.mark.asyncio
+async def test_injected_429_raises_retry_after(bot, fake):
+    fake.inject_error("sendMessage", status=429, retry_after=3)
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(ANA, "hello")
+    assert caught.value.retry_after in (3, timedelta(seconds=3))  # int until PTB_TIMEDELTA
+    assert caught.value.message == "Flood control exceeded. Retry in 3 seconds"
+    await bot.send_message(ANA, "hello")  # only once
+    [failed, ok] = fake.requests("sendMessage")
+    assert failed["injected"] and failed["response"]["parameters"] == {"retry_after": 3}
+    assert ok["status"] == 200 and fake.unexpected_errors() == []
+
+
+@pytest.mark.asyncio
+async def test_injected_403_and_500_respect_the_chat_filter(bot, fake):
+    fake.add_private_chat(43, first_name="Ben")
+    fake.inject_error("sendMessage", status=403, chat_id=43)
+    await bot.send_message(ANA, "not affected")
+    assert await refused(bot.send_message(43, "hi"), Forbidden) == "Forbidden: bot was blocked by the user"
+    fake.inject_error("sendChatAction", status=500)
+    with pytest.raises(Exception, match="Internal Server Error"):
+        await bot.send_chat_action(ANA, "typing")
+    assert fake.unexpected_errors() == []
+
+
+@pytest.mark.asyncio
+async def test_blocking_forbids_sends_and_reports_my_chat_member(bot, fake):
+    update_id = fake.block(ANA)
+    assert await refused(bot.send_message(ANA, "hi"), Forbidden) == "Forbidden: bot was blocked by the user"
+    [update] = await bot.get_updates(offset=update_id)
+    assert update.my_chat_member.new_chat_member.status == "kicked"
+    with pytest.raises(AssertionError):
+        fake.send_text(ANA, "hi")
+    fake.unblock(ANA)
+    await bot.send_message(ANA, "welcome back")
+    assert [e["response"]["description"] for e in fake.unexpected_errors()] == [
+        "Forbidden: bot was blocked by the user"]
+
+
+# ------------------------------------------------------------------ updates
+
+@pytest.mark.asyncio
+async def test_long_poll_returns_as_soon_as_an_update_arrives(bot, fake):
+    started = time.monotonic()
+    poll = asyncio.create_task(bot.get_updates(timeout=5))
+    await fake.await_for(lambda: fake.pending_polls)
+    update_id = fake.send_text(ANA, "/start@CBTCompanionTestBot now")
+    [update] = await poll
+    assert time.monotonic() - started < 1.5
+    assert update.update_id == update_id and update.message.chat.id == ANA
+    assert update.message.entities[0].type == "bot_command"
+    assert update.message.entities[0].length == len("/start@CBTCompanionTestBot")
+    assert not fake.updates_confirmed(update_id)
+    assert await bot.get_updates(offset=update_id + 1) == ()
+    assert fake.updates_confirmed(update_id)
+
+
+@pytest.mark.asyncio
+async def test_a_newer_poll_ends_the_waiting_one(bot, fake):
+    async with httpx.AsyncClient() as client:  # an older poll, e.g. from a second bot instance
+        first = asyncio.create_task(client.post(f"{fake.base_url}{TOKEN}/getUpdates", data={"timeout": 5}))
+        await fake.await_for(lambda: fake.pending_polls == 1)
+        second = asyncio.create_task(bot.get_updates(timeout=5))
+        assert (await first).json() == {"ok": True, "result": []}
+    update_id = fake.send_text(ANA, "hello")
+    assert [u.update_id for u in await second] == [update_id]
+
+
+@pytest.mark.asyncio
+async def test_allowed_updates_is_remembered_and_limit_applies(bot, fake):
+    first = fake.send_text(ANA, "one")
+    fake.send_text(ANA, "two")
+    assert [u.update_id for u in await bot.get_updates(limit=1)] == [first]
+    await bot.get_updates(offset=first + 1, allowed_updates=["callback_query"], timeout=0)
+    assert fake.dropped_updates == [first + 1]
+    fake.send_sticker(ANA)
+    fake.send_photo(ANA, caption="me")
+    fake.send_voice(ANA)
+    assert await bot.get_updates() == ()  # still only callback queries
+    updates = await bot.get_updates(allowed_updates=[])  # back to the default set
+    assert updates == ()  # the media updates were dropped while filtered
+    edit = fake.edit_text(ANA, 1, "one!")
+    [update] = await bot.get_updates()
+    assert update.update_id == edit and update.edited_message.text == "one!"
+
+
+@pytest.mark.asyncio
+async def test_user_media_updates_carry_files(bot, fake):
+    fake.send_sticker(ANA, emoji="🐢")
+    fake.send_photo(ANA, caption="me")
+    fake.send_voice(ANA, duration=4)
+    sticker, photo, voice = [u.message for u in await bot.get_updates()]
+    assert sticker.sticker.emoji == "🐢" and sticker.sticker.file_id
+    assert photo.caption == "me" and photo.photo[-1].width == 800
+    assert voice.voice.to_dict()["duration"] == 4 and voice.voice.mime_type == "audio/ogg"
+    assert [m.message_id for m in fake.messages(ANA, include_user=True)] == [1, 2, 3]
+
+
+# ------------------------------------------------------------------ files, commands, waiting
+
+@pytest.mark.asyncio
+async def test_documents_and_photos_keep_bytes_and_filename(bot, fake):
+    data = bytes(range(256)) + b"\r\n\r\n--boundary\n" * 3
+    sent = await bot.send_document(ANA, data, filename="Дневник.csv", caption="<b>Your diary</b>",
+                                   parse_mode=ParseMode.HTML)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    await bot.send_photo(ANA, png, caption="chart")
+    document, photo = fake.messages(ANA)
+    assert document.document["data"] == data and document.document["file_name"] == "Дневник.csv"
+    assert sent.document.file_name == "Дневник.csv" and sent.caption == "Your diary"
+    assert document.caption == "Your diary" and document.html == "<b>Your diary</b>"
+    assert photo.photo["data"] == png
+    await bot.send_document(ANA, sent.document.file_id)  # resend by file_id
+    assert await refused(bot.send_photo(ANA, b"not an image")) == "Image_process_failed"
+    too_long = bot.send_document(ANA, b"x", caption="<b>" + "c" * 1025 + "</b>", parse_mode=ParseMode.HTML)
+    assert await refused(too_long) == "Message caption is too long"
+
+
+@pytest.mark.asyncio
+async def test_commands_are_validated_and_stored_per_scope(bot, fake):
+    commands = [BotCommand("start", "Begin"), BotCommand("mood_log", "Log your mood")]
+    await bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
+    assert fake.commands("all_private_chats") == [("start", "Begin"), ("mood_log", "Log your mood")]
+    assert fake.commands() == []
+    assert await bot.get_my_commands(scope=BotCommandScopeAllPrivateChats()) == tuple(commands)
+    assert await refused(bot.set_my_commands([BotCommand("Start", "x")])) == "Bot_command_invalid"
+    assert await refused(bot.set_my_commands([BotCommand("/start", "x")])) == "Bot_command_invalid"
+    assert await refused(bot.set_my_commands([BotCommand("a", "")])) == "Bot_command_description_invalid"
+    many = [BotCommand(f"c{i}", "d") for i in range(101)]
+    assert await refused(bot.set_my_commands(many)) == "Bot_commands_too_much"
+    await bot.delete_my_commands(scope=BotCommandScopeAllPrivateChats())
+    assert fake.commands("all_private_chats") == []
+
+
+@pytest.mark.asyncio
+async def test_webhook_blocks_polling_until_deleted(bot, fake):
+    await bot.set_webhook("https://example.org/hook")
+    assert (await bot.get_webhook_info()).url == "https://example.org/hook"
+    with pytest.raises(Exception, match="webhook is active"):
+        await bot.get_updates()
+    fake.send_text(ANA, "lost")
+    await bot.delete_webhook(drop_pending_updates=True)
+    assert await bot.get_updates() == ()
+
+
+def test_wait_for_times_out_with_the_last_requests(fake):
+    with pytest.raises(AssertionError, match="timed out after 0.05s waiting for a reply"):
+        fake.wait_for(lambda: fake.messages(ANA), timeout=0.05, what="a reply")
