@@ -4,6 +4,7 @@
     python3 dev.py chat    # talk to the bot in this terminal (no Telegram token needed)
     python3 dev.py test    # run the test suite
     python3 dev.py bot     # run the Telegram bot (needs TELEGRAM_BOT_TOKEN, DATA_ENCRYPTION_KEY)
+    python3 dev.py bench   # the /help benchmark against a bare echo bot (bench/README.md)
 
 On first use it creates a virtual environment in .venv and installs the project into it;
 it reinstalls when pyproject.toml changes.
@@ -25,6 +26,7 @@ COMMANDS = {
     "chat": ["-m", "bot", "console"],
     "test": ["-m", "pytest", "-q"],
     "bot": ["-m", "bot"],
+    "bench": ["bench/bench_help.py"],
 }
 
 
