@@ -231,3 +231,14 @@ async def test_logs_hold_no_message_text_and_no_token(fake, config, content, cap
     assert "NetworkError" in logged or "Internal Server Error" in logged  # the error was logged
     for private in ("Zanzibar", "Ireland", "8:30pm", "secret worry", TOKEN, TOKEN.split(":")[1]):
         assert private not in logged
+
+
+async def test_a_reply_telegram_refuses_as_html_is_resent_as_plain_text(ana: Person, fake: FakeTelegram):
+    fake.inject_error(
+        "sendMessage", status=400, description="Bad Request: can't parse entities: Unsupported start tag"
+    )
+    replies = await ana.send("/crisis GB")
+    assert len(replies) == 1 and "116 123" in replies[0].text
+    sent = fake.requests("sendMessage")
+    assert [r["status"] for r in sent] == [400, 200]
+    assert sent[1]["params"].get("parse_mode") is None and "<b>" not in sent[1]["params"]["text"]
