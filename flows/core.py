@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar
 
 if TYPE_CHECKING:
     from flows.content import Content
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
+T = TypeVar("T")
+
+
+def in_rows(items: list[T], per_row: int) -> list[list[T]]:
+    """Lay buttons out in rows of `per_row` (phones show about three short ones abreast)."""
+    return [items[i : i + per_row] for i in range(0, len(items), per_row)]
 
 
 @dataclass(frozen=True)

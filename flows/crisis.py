@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from flows import markup, places
 from flows.content import Content, ContentError
-from flows.core import Button, Ctx, Reply, Settings
+from flows.core import Button, Ctx, Reply, Settings, in_rows
 
 BUTTONS_PER_ROW = 3
 
@@ -28,9 +28,7 @@ def fallback(ctx: Ctx, asked: str | None) -> Reply:
     """Worldwide directories, the advice to call the local emergency number, country buttons."""
     codes = sorted(ctx.content.crisis_lines, key=places.country_name)
     buttons = [Button(places.country_name(code), data=f"g:crisis:{code}") for code in codes]
-    rows = tuple(
-        tuple(buttons[i : i + BUTTONS_PER_ROW]) for i in range(0, len(buttons), BUTTONS_PER_ROW)
-    )
+    rows = tuple(map(tuple, in_rows(buttons, BUTTONS_PER_ROW)))
     text = ctx.render(
         "crisis/fallback",
         asked=asked,

@@ -11,19 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flows import places
-from flows.core import Answer, Button, Ctx, Invalid, Option, OptionRows, Reply
+from flows.core import Answer, Button, Ctx, Invalid, Option, OptionRows, Reply, in_rows
 
 SKIP = "skip"
 OFF = "off"
+OFF_WORDS = {OFF, "none", "no", "never"}
 YES_WORDS = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "keep"}
 NO_WORDS = {"no", "n", "nope", "don't", "dont"}
-ROW = 3
-
-
-def _rows(options: list[Option], per_row: int = ROW) -> OptionRows:
-    return [options[i : i + per_row] for i in range(0, len(options), per_row)]
-
-
 def _typed_or_chosen(answer: Answer) -> str:
     return (answer.choice if answer.choice is not None else answer.text or "").strip()
 
@@ -45,35 +39,30 @@ def consent_options(ctx: Ctx) -> OptionRows:
     return [[Option("yes", ctx.button("consent_yes")), Option("no", ctx.button("consent_no"))]]
 
 
-# --------------------------------------------------------------------------- country
+def setting_reader(setting: str, parse: Callable[[str], str | None], *, can_turn_off: bool = False):
+    """A reader for a setting given as text (or a tapped option carrying that text).
 
+    Skip keeps the setting as it is; "off" clears it where that means something.
+    """
 
-def read_country(ctx: Ctx, answer: Answer) -> None:
-    said = _typed_or_chosen(answer)
-    if answer.choice == SKIP:
-        return
-    code = places.parse_country(said)
-    if code is None:
-        raise Invalid("settings/country_unknown", typed=said)
-    ctx.settings.country = code
+    def read(ctx: Ctx, answer: Answer) -> None:
+        said = _typed_or_chosen(answer)
+        if answer.choice == SKIP:
+            return
+        if can_turn_off and said.lower() in OFF_WORDS:
+            setattr(ctx.settings, setting, None)
+            return
+        value = parse(said)
+        if value is None:
+            raise Invalid(f"settings/{setting}_unknown", typed=said)
+        setattr(ctx.settings, setting, value)
+
+    return read
 
 
 def country_options(ctx: Ctx) -> OptionRows:
     options = [Option(code, places.country_name(code)) for code in ctx.content.choices["countries"]]
-    return [*_rows(options, 2), [Option(SKIP, ctx.button("skip"))]]
-
-
-# ------------------------------------------------------------------------- time zone
-
-
-def read_timezone(ctx: Ctx, answer: Answer) -> None:
-    said = _typed_or_chosen(answer)
-    if answer.choice == SKIP:
-        return
-    zone = places.parse_timezone(said)
-    if zone is None:
-        raise Invalid("settings/timezone_unknown", typed=said)
-    ctx.settings.timezone = zone
+    return [*in_rows(options, 2), [Option(SKIP, ctx.button("skip"))]]
 
 
 def suggested_zones(ctx: Ctx) -> list[str]:
@@ -82,7 +71,7 @@ def suggested_zones(ctx: Ctx) -> list[str]:
 
 def timezone_options(ctx: Ctx) -> OptionRows:
     options = [Option(zone, places.timezone_label(zone)) for zone in suggested_zones(ctx)]
-    return [*_rows(options, 2), [Option(SKIP, ctx.button("skip"))]]
+    return [*in_rows(options, 2), [Option(SKIP, ctx.button("skip"))]]
 
 
 def needs_timezone(ctx: Ctx) -> bool:
@@ -93,25 +82,9 @@ def needs_timezone(ctx: Ctx) -> bool:
     return bool(country_zones) and ctx.settings.timezone not in country_zones
 
 
-# -------------------------------------------------------------------------- reminder
-
-
-def read_reminder(ctx: Ctx, answer: Answer) -> None:
-    said = _typed_or_chosen(answer)
-    if answer.choice == SKIP:
-        return
-    if said.lower() in (OFF, "none", "no", "never"):
-        ctx.settings.reminder = None
-        return
-    time = places.parse_time(said)
-    if time is None:
-        raise Invalid("settings/reminder_unknown", typed=said)
-    ctx.settings.reminder = time
-
-
 def reminder_options(ctx: Ctx) -> OptionRows:
     times = [Option(time, time) for time in ctx.content.choices["reminder_times"]]
-    return [*_rows(times), [Option(OFF, ctx.button("no_reminder")), Option(SKIP, ctx.button("skip"))]]
+    return [*in_rows(times, 3), [Option(OFF, ctx.button("no_reminder")), Option(SKIP, ctx.button("skip"))]]
 
 
 @dataclass(frozen=True)
@@ -125,9 +98,9 @@ FIELDS = {
     field.name: field
     for field in (
         Field("consent", read_consent, consent_options),
-        Field("country", read_country, country_options),
-        Field("timezone", read_timezone, timezone_options),
-        Field("reminder", read_reminder, reminder_options),
+        Field("country", setting_reader("country", places.parse_country), country_options),
+        Field("timezone", setting_reader("timezone", places.parse_timezone), timezone_options),
+        Field("reminder", setting_reader("reminder", places.parse_time, can_turn_off=True), reminder_options),
     )
 }
 
@@ -137,5 +110,5 @@ def acknowledge(ctx: Ctx, field: str) -> list[Reply]:
     text = ctx.render(f"settings/{field}_set")
     if field == "country" and needs_timezone(ctx):
         zones = [Button(places.timezone_label(z), data=f"g:tz:{z}") for z in suggested_zones(ctx)]
-        return [Reply(text, tuple(tuple(zones[i : i + 2]) for i in range(0, len(zones), 2)))]
+        return [Reply(text, tuple(map(tuple, in_rows(zones, 2))))]
     return [Reply(text)]
