@@ -14,7 +14,7 @@ from bot.storage import Storage
 from flows import markup
 from flows.content import Content
 from flows.core import Button, Incoming, Reply
-from flows.engine import Engine, Screen, no_screen
+from flows.engine import Engine
 from flows.registry import FLOWS
 
 CONSOLE_USER = 1  # one person at this terminal
@@ -61,11 +61,16 @@ class Console:
 
 
 async def run_console(
-    storage: Storage, content: Content, stdin: TextIO, stdout: TextIO, *, screen: Screen = no_screen
+    storage: Storage, content: Content, stdin: TextIO, stdout: TextIO
 ) -> int:
-    console = Console(Engine(storage, content, FLOWS, screen=screen), stdout)
+    console = Console(Engine(storage, content, FLOWS), stdout)
     print(markup.to_plain(content.render("console/hint")), end="\n\n", file=stdout)
-    await console.say(Incoming(CONSOLE_USER, CONSOLE_USER, "command", command="start"))
+    # Pick up where they were; a new or finished conversation starts with /start.
+    prompt = await console.engine.current_prompt(CONSOLE_USER, CONSOLE_USER)
+    if prompt:
+        await console.show(prompt)
+    else:
+        await console.say(Incoming(CONSOLE_USER, CONSOLE_USER, "command", command="start"))
     interactive = stdin.isatty()
     while True:
         if interactive:

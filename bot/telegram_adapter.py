@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    CallbackQuery,
     ChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -31,7 +33,7 @@ from bot.storage import Storage
 from flows import markup
 from flows.content import Content
 from flows.core import Incoming, Reply
-from flows.engine import Bot, Engine, Screen, no_screen
+from flows.engine import Bot, Engine
 from flows.registry import FLOWS
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,26 @@ MEDIA_KINDS = (
     "sticker", "photo", "voice", "video", "video_note", "audio", "document",
     "animation", "location", "contact", "poll", "dice",
 )  # fmt: skip
-GONE = {ChatMember.BANNED, ChatMember.LEFT}  # a private chat's "kicked" status: the bot was blocked
+GONE = {ChatMember.BANNED, ChatMember.LEFT}
+# Crisis-line buttons stay usable after a tap (a group shares them; "Need help now?" stays).
+KEEP_OPEN = "g:crisis"  # a private chat's "kicked" status: the bot was blocked
+
+
+class RecentSet:
+    """A set that remembers only its most recent `size` members."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[object, None] = OrderedDict()
+
+    def add(self, item: object) -> bool:
+        """Add item; False if it was already there."""
+        if item in self._items:
+            return False
+        self._items[item] = None
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return True
 
 
 def to_incoming(update: Update, bot_username: str) -> Incoming | None:
@@ -110,9 +131,13 @@ class TelegramBot:
     config: Config
     content: Content
     cipher: Cipher
-    screen: Screen = no_screen
     engine: Engine | None = field(default=None, init=False)
     storage: Storage | None = field(default=None, init=False)
+    # Keyboards already closed: a double tap carries the old keyboard and must not close it twice.
+    _closed: RecentSet = field(default_factory=lambda: RecentSet(10_000), init=False)
+    # chat id -> the message holding the current question's keyboard (in memory: after a
+    # restart an old keyboard is answered by the engine's stale-button reply instead).
+    _open_question: dict[int, int] = field(default_factory=dict, init=False)
 
     def build(self) -> Application:
         builder = (
@@ -138,7 +163,7 @@ class TelegramBot:
     async def _start(self, application: Application) -> None:
         self.storage = await Storage.open(self.config.database_path, self.cipher)
         self.engine = Engine(
-            self.storage, self.content, FLOWS, screen=self.screen, bot=Bot(application.bot.username)
+            self.storage, self.content, FLOWS, bot=Bot(application.bot.username)
         )
         private = [BotCommand(c.name, c.menu) for c in self.content.commands]
         groups = [BotCommand(c.name, c.menu) for c in self.content.commands if c.groups]
@@ -161,30 +186,58 @@ class TelegramBot:
 
         async def deliver(replies: list[Reply]) -> bool:
             if query is not None:
-                await query.answer()
-                if query.message is not None and getattr(query.message, "reply_markup", None):
-                    await query.edit_message_reply_markup(reply_markup=None)  # that question is answered
+                await self._settle(query)
             return await self.send(context, incoming.chat_id, replies)
 
         await self.engine.handle(incoming, deliver)
 
+    async def _settle(self, query: CallbackQuery) -> None:
+        """Stop the button's spinner and close an answered question's keyboard, best effort:
+        a double tap or a query gone stale after a restart must not cost the reply."""
+        message = query.message
+        try:
+            await query.answer()
+            if (
+                message is not None
+                and getattr(message, "reply_markup", None)
+                and not (query.data or "").startswith(KEEP_OPEN)
+                and self._closed.add((message.chat.id, message.message_id))
+            ):
+                await query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest as error:
+            log.info("could not settle a button press: %s", type(error).__name__)
+
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> bool:
         """Send replies in order; False if the person has blocked the bot."""
         try:
+            if replies:
+                await self._close_open_question(context, chat_id)
             for reply in replies:
                 try:
-                    await context.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+                    message = await context.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
                 except BadRequest as error:
                     if "parse entities" not in error.message:
                         raise
                     # Never leave someone without an answer (a crisis card above all): plain text.
                     log.error("Telegram refused a reply's HTML; sent it as plain text")
-                    await context.bot.send_message(
+                    message = await context.bot.send_message(
                         chat_id, markup.to_plain(reply.text), parse_mode=None, reply_markup=keyboard(reply)
                     )
+                if any(b.data and not b.data.startswith("g:") for row in reply.buttons for b in row):
+                    self._open_question[chat_id] = message.message_id
         except Forbidden:
             return False
         return True
+
+    async def _close_open_question(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+        """Close the keyboard of the question we asked last: it has been answered (or asked anew)."""
+        message_id = self._open_question.pop(chat_id, None)
+        if message_id is None or not self._closed.add((chat_id, message_id)):
+            return
+        try:
+            await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        except BadRequest as error:
+            log.info("could not close a keyboard: %s", type(error).__name__)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log by type and frames only (an exception's message can hold someone's words)."""
@@ -193,11 +246,15 @@ class TelegramBot:
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("%s while handling update %s\n%s", type(error).__name__, update_id, frames)
         chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is not None and chat.type == ChatType.PRIVATE:
-            try:
-                await context.bot.send_message(chat.id, self.content.render("general/error"))
-            except Exception as second:  # the apology is best effort
-                log.error("could not send the apology: %s", type(second).__name__)
+        user = update.effective_user if isinstance(update, Update) else None
+        if chat is None or user is None or chat.type != ChatType.PRIVATE or self.engine is None:
+            return
+        try:  # apologise, then pick up where they were: their last answer may have been saved
+            prompt = await self.engine.current_prompt(user.id, chat.id)
+            apology = Reply(self.content.render("general/error", in_flow=bool(prompt)))
+            await self.send(context, chat.id, [apology, *prompt])
+        except Exception as second:  # the apology is best effort
+            log.error("could not send the apology: %s", type(second).__name__)
 
 
 def run(config: Config, content: Content, cipher: Cipher) -> None:

@@ -42,13 +42,15 @@ def read_field(field: str):
         FIELDS[field].read(ctx, answer)
         if answer.choice == "skip":
             return []
+        ctx.data["changed"] = True
         return [Reply(ctx.render(f"settings/{field}_set"))]
 
     return read
 
 
 def after_field(ctx: Ctx) -> str | None:
-    if ctx.data.pop("field", None) == "country" and ctx.settings.country and needs_timezone(ctx):
+    changed = ctx.data.pop("changed", False)
+    if ctx.data.pop("field", None) == "country" and changed and needs_timezone(ctx):
         ctx.data["field"] = "timezone"
         return "timezone"
     return MENU

@@ -53,3 +53,12 @@ def test_console_with_a_wrong_key_stops_with_a_clear_message(tmp_path: Path):
     result = run_console(tmp_path, [], DATA_ENCRYPTION_KEY=wrong)
     assert result.returncode == 2
     assert "different key" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_console_resumes_a_flow_where_it_was_left(tmp_path: Path):
+    run_console(tmp_path, ["2", "Ireland"])  # stops at the time zone question
+    result = run_console(tmp_path, ["Dublin", "Skip"])
+    assert result.returncode == 0
+    out = result.stdout
+    assert "Step 1 of 4" not in out and out.index("Which time zone") < out.index("You're all set")
+    assert "Dublin" in out

@@ -276,3 +276,11 @@ async def test_a_failed_delivery_marks_the_person_inactive(engine: Engine, stora
 
     await engine.handle(Incoming(5, 5, "command", command="help"), blocked)
     assert await storage.is_active(5) is False
+
+
+async def test_skipping_the_country_in_settings_does_not_ask_for_a_time_zone(chat: Chat):
+    await onboard(chat)
+    await chat.send("/settings")
+    await chat.press("Country: United Kingdom")
+    await chat.press("Skip")
+    assert "Which time zone" not in chat.text and "Country: United Kingdom" in chat.labels()
