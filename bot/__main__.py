@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import sys
+from datetime import date
 
 from bot.config import ConfigError, load_config
 from bot.crypto import Cipher, WrongKeyError, resolve_key
@@ -13,7 +14,7 @@ from bot.logging_setup import setup_logging
 from flows import crisis
 from flows.content import Content, ContentError
 
-USAGE = "usage: python -m bot [console]"
+USAGE = "usage: python -m bot [console | check-content]"
 log = logging.getLogger("bot")
 
 
@@ -28,11 +29,41 @@ async def _console(config, content: Content, cipher: Cipher) -> int:
         await storage.close()
 
 
+def check_content() -> int:
+    """Validate content/ and list crisis lines not checked for over a year (exit 1 if any)."""
+    try:
+        content = Content()
+        crisis.check_all(content)
+    except ContentError as error:
+        print(f"content/ has a problem: {error}", file=sys.stderr)
+        return 2
+    stale = crisis.stale_entries(content, date.today())
+    for entry in stale:
+        print(f"stale: {entry}")
+    countries = len(content.crisis_lines)
+    if stale:
+        print(f"{len(stale)} crisis-line entries need re-checking against their source (docs/crisis-lines.md).")
+        return 1
+    print(f"content/ is valid; crisis lines for {countries} countries, all checked within the last year.")
+    return 0
+
+
+def warn_if_stale(content: Content) -> None:
+    stale = crisis.stale_entries(content, date.today())
+    if stale:
+        log.warning(
+            "%d crisis-line entries were last checked over a year ago; run `python -m bot check-content`",
+            len(stale),
+        )
+
+
 def main(argv: list[str]) -> int:
     mode = argv[0] if argv else "telegram"
-    if mode not in ("telegram", "console") or len(argv) > 1:
+    if mode not in ("telegram", "console", "check-content") or len(argv) > 1:
         print(USAGE, file=sys.stderr)
         return 2
+    if mode == "check-content":
+        return check_content()
     console = mode == "console"
     try:
         config = load_config()
@@ -40,6 +71,7 @@ def main(argv: list[str]) -> int:
         setup_logging(config.log_level if not console or os.environ.get("LOG_LEVEL") else "WARNING")
         content = Content()
         crisis.check_all(content)
+        warn_if_stale(content)
         key = resolve_key(config, console=console)
         if key.created_file:
             print(

@@ -14,7 +14,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.crypto import Cipher, WrongKeyError
-from flows.core import FlowState, Settings, UserState
+from flows.core import FlowState, Safety, Settings, UserState
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,16 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL,
         answers BLOB NOT NULL               -- encrypted JSON
     );
+    """,
+    """
+    ALTER TABLE users ADD COLUMN safety BLOB;   -- encrypted JSON: safety plan, last risk response
+    CREATE TABLE risk_events (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        content BLOB NOT NULL               -- encrypted JSON: the kinds of risk, never the text
+    );
+    CREATE INDEX risk_events_by_user ON risk_events (user_id, at);
     """,
 ]
 
@@ -111,14 +121,14 @@ class Storage:
 
     async def load(self, user_id: int, chat_id: int) -> UserState:
         async with self._db.execute(
-            "SELECT u.chat_id, u.active, u.last_update_id, u.questions_asked, u.settings, f.flow, f.step, f.seq, f.answers"
+            "SELECT u.chat_id, u.active, u.last_update_id, u.questions_asked, u.settings, u.safety, f.flow, f.step, f.seq, f.answers"
             " FROM users u LEFT JOIN flow_state f USING (user_id) WHERE u.user_id = ?",
             (user_id,),
         ) as cursor:
             row = await cursor.fetchone()
         if row is None:
             return UserState(user_id, chat_id)
-        stored_chat, active, last_update_id, questions_asked, settings, flow, step, seq, answers = row
+        stored_chat, active, last_update_id, questions_asked, settings, safety, flow, step, seq, answers = row
         flow_state = FlowState(flow, step, seq, self._cipher.decrypt(answers)) if flow else None
         return UserState(
             user_id,
@@ -128,6 +138,7 @@ class Storage:
             bool(active),
             last_update_id,
             questions_asked,
+            Safety.from_dict(self._cipher.decrypt(safety)) if safety else Safety(),
         )
 
     async def save(self, state: UserState) -> None:
@@ -135,10 +146,10 @@ class Storage:
         db = self._db
         await db.execute(
             "INSERT INTO users (user_id, chat_id, active, last_update_id, questions_asked, created_at,"
-            " updated_at, settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " updated_at, settings, safety) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, active = excluded.active,"
             " last_update_id = excluded.last_update_id, questions_asked = excluded.questions_asked,"
-            " updated_at = excluded.updated_at, settings = excluded.settings",
+            " updated_at = excluded.updated_at, settings = excluded.settings, safety = excluded.safety",
             (
                 state.user_id,
                 state.chat_id,
@@ -148,8 +159,15 @@ class Storage:
                 now,
                 now,
                 self._cipher.encrypt(state.settings.to_dict()),
+                self._cipher.encrypt(state.safety.to_dict()),
             ),
         )
+        for event in state.new_risk_events:
+            await db.execute(
+                "INSERT INTO risk_events (user_id, at, content) VALUES (?, ?, ?)",
+                (state.user_id, event["at"], self._cipher.encrypt({"kinds": event["kinds"]})),
+            )
+        state.new_risk_events.clear()
         if state.flow is None:
             await db.execute("DELETE FROM flow_state WHERE user_id = ?", (state.user_id,))
         else:
@@ -161,6 +179,14 @@ class Storage:
                 (state.user_id, flow.name, flow.step, flow.seq, now, self._cipher.encrypt(flow.data)),
             )
         await db.commit()
+
+    async def risk_events(self, user_id: int) -> list[dict]:
+        """When the bot gave a risk response, and for which kinds (never the words)."""
+        async with self._db.execute(
+            "SELECT at, content FROM risk_events WHERE user_id = ? ORDER BY at, id", (user_id,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [{"at": at, **self._cipher.decrypt(content)} for at, content in rows]
 
     async def is_active(self, user_id: int) -> bool | None:
         """Whether the person still receives messages (None: we have never seen them)."""

@@ -128,6 +128,14 @@ class CommandInfo(_Strict):
         return value
 
 
+class PlanSection(_Strict):
+    key: str
+    title: str
+    question: str
+    example: str
+    suggest_crisis_line: bool = False
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
@@ -146,6 +154,15 @@ def _model(model: type[BaseModel], path: Path, raw: dict[str, Any]) -> Any:
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise ContentError(f"{path}: {problems}") from None
+
+
+def _load_screener(directory: Path):
+    from flows.screening import Screener, ScreeningError
+
+    try:
+        return Screener.load(directory)
+    except ScreeningError as exc:
+        raise ContentError(str(exc)) from None
 
 
 class Content:
@@ -176,6 +193,13 @@ class Content:
         international = root / "crisis" / "international.toml"
         self.international: International = _model(International, international, _read_toml(international))
         self.env.globals["crisis_countries"] = frozenset(self.crisis_lines)
+        plan_path = root / "safety_plan.toml"
+        self.plan_sections: list[PlanSection] = [
+            _model(PlanSection, plan_path, raw) for raw in _read_toml(plan_path).get("section", [])
+        ]
+        if not self.plan_sections:
+            raise ContentError(f"{plan_path}: needs at least one [[section]]")
+        self.screener = _load_screener(root / "screening")
         self._check_templates()
 
     def _load_crisis_lines(self) -> dict[str, CountryLines]:

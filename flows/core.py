@@ -15,11 +15,25 @@ if TYPE_CHECKING:
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
 T = TypeVar("T")
+S = TypeVar("S", bound="Stored")
 
 
 def in_rows(items: list[T], per_row: int) -> list[list[T]]:
     """Lay buttons out in rows of `per_row` (phones show about three short ones abreast)."""
     return [items[i : i + per_row] for i in range(0, len(items), per_row)]
+
+
+class Stored:
+    """A dataclass kept as one encrypted JSON payload."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls: type[S], raw: dict[str, Any]) -> S:
+        """Ignore fields that a newer or older version of the bot wrote."""
+        known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in raw.items() if k in known})
 
 
 @dataclass(frozen=True)
@@ -73,7 +87,7 @@ class Answer:
 
 
 @dataclass
-class Settings:
+class Settings(Stored):
     """A person's settings. Stored encrypted, like everything else they tell us."""
 
     consent: bool | None = None  # keep their entries?
@@ -81,14 +95,6 @@ class Settings:
     timezone: str | None = None  # IANA name or "UTC+05:30"
     reminder: str | None = None  # daily check-in time "HH:MM" local; None = no reminder
     onboarded: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> Settings:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in known})
 
 
 @dataclass
@@ -106,6 +112,16 @@ class FlowState:
 
 
 @dataclass
+class Safety(Stored):
+    """A person's safety plan, and when the bot last gave a full risk response."""
+
+    plan: dict[str, str] = field(default_factory=dict)  # section -> their own words
+    last_response_at: str | None = None  # ISO time, UTC
+    last_severity: int = 0
+    last_kinds: list[str] = field(default_factory=list)  # the kinds of risk that response answered
+
+
+@dataclass
 class UserState:
     """Everything the engine needs about one person for one update."""
 
@@ -116,6 +132,8 @@ class UserState:
     active: bool = True
     last_update_id: int | None = None
     questions_asked: int = 0  # numbers each new question, so old keyboards can be told apart
+    safety: Safety = field(default_factory=Safety)
+    new_risk_events: list[dict[str, Any]] = field(default_factory=list)  # to record: time and kinds
 
     def next_question(self) -> int:
         self.questions_asked += 1
@@ -139,6 +157,7 @@ class Ctx:
     data: dict[str, Any]
     content: Content
     now: datetime
+    plan: dict[str, str] = field(default_factory=dict)  # their safety plan, section -> words
 
     def render(self, template: str, **variables: Any) -> str:
         return self.content.render(

@@ -6,22 +6,24 @@ rules when the bot starts (`check_all`), and the adapters fall back to plain tex
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from flows import markup, places
+from flows import markup, places, safetyplan
 from flows.content import Content, ContentError
 from flows.core import Button, Ctx, Reply, Settings, in_rows
 
 BUTTONS_PER_ROW = 3
+STALE_AFTER = timedelta(days=365)  # lines change: re-check every entry at least once a year
 
 
 def replies(ctx: Ctx, asked: str | None) -> list[Reply]:
     """The card for the country asked for, else the person's country, else the fallback."""
     code = places.parse_country(asked) if asked else ctx.settings.country
     lines = ctx.content.crisis_lines.get(code or "")
-    if lines is not None:
-        return [Reply(ctx.render("crisis/card", lines=lines, country=lines.country))]
-    return [fallback(ctx, asked)]
+    card = Reply(ctx.render("crisis/card", lines=lines, country=lines.country)) if lines else fallback(ctx, asked)
+    if ctx.plan and not asked:  # their own plan: their reasons, their people
+        return [card, safetyplan.show_plan(ctx)]
+    return [card]
 
 
 def fallback(ctx: Ctx, asked: str | None) -> Reply:
@@ -49,3 +51,17 @@ def check_all(content: Content) -> None:
             except markup.MarkupError as exc:
                 where = f"crisis/{code}.toml" if code else "the crisis fallback"
                 raise ContentError(f"{where} renders a message Telegram would refuse: {exc}") from None
+
+
+def stale_entries(content: Content, today: date) -> list[str]:
+    """Every crisis-line entry last checked more than a year ago, as "GB: Samaritans (2025-01-02)"."""
+    stale = []
+    for code, lines in sorted(content.crisis_lines.items()):
+        for entry in lines.services():
+            if today - entry.checked > STALE_AFTER:
+                name = getattr(entry, "name", None) or f"emergency {getattr(entry, 'number', '')}"
+                stale.append(f"{code}: {name} (checked {entry.checked.isoformat()})")
+    for directory in content.international.directory:
+        if today - directory.checked > STALE_AFTER:
+            stale.append(f"international: {directory.name} (checked {directory.checked.isoformat()})")
+    return stale

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 from weakref import WeakValueDictionary
 
-from flows import commands, crisis
+from flows import commands, crisis, safety
 from flows.content import Content
 from flows.core import (
     Answer,
@@ -36,6 +36,7 @@ from flows.core import (
 log = logging.getLogger(__name__)
 
 GLOBAL = "g"  # prefix of buttons that work at any moment, whatever the current step
+HIDDEN = "hidden"  # flow data: steps whose answers screening flagged; never quote them back
 LONG_PASTE_CHARS = 4000  # Telegram splits longer pastes; the parts that follow are one answer
 LONG_PASTE_WINDOW = timedelta(seconds=10)
 
@@ -48,17 +49,12 @@ class Store(Protocol):
     async def save(self, state: UserState) -> None: ...
 
 
-Screen = Callable[[Incoming, UserState], list[Reply]]
 # Sends replies to the person; returns False when they cannot be reached (they blocked the bot).
 Deliver = Callable[[list[Reply]], Awaitable[bool]]
 
 
 async def _keep(replies: list[Reply]) -> bool:
     return True
-
-
-def no_screen(incoming: Incoming, state: UserState) -> list[Reply]:
-    return []
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,6 @@ class Engine:
         content: Content,
         flows: list[Flow],
         *,
-        screen: Screen = no_screen,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         bot: Bot = Bot(),
     ) -> None:
@@ -87,7 +82,6 @@ class Engine:
         self.content = content
         self.flows = {flow.name: flow for flow in flows}
         self.flow_commands = {flow.command: flow for flow in flows}
-        self.screen = screen
         self.clock = clock
         self.bot = bot
         self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
@@ -112,10 +106,7 @@ class Engine:
             replies = self._group_chat(incoming)
             await deliver(replies)
             return replies
-        lock = self._locks.get(incoming.user_id)
-        if lock is None:
-            lock = self._locks[incoming.user_id] = asyncio.Lock()
-        async with lock:
+        async with self._lock(incoming.user_id):
             state = await self.store.load(incoming.user_id, incoming.chat_id)
             if (
                 incoming.update_id is not None
@@ -129,14 +120,50 @@ class Engine:
             state.active = incoming.kind != "blocked"
             if incoming.update_id is not None:
                 state.last_update_id = incoming.update_id
-            replies = self.screen(incoming, state) if incoming.text else []
-            replies += self._route(state, incoming)
+            kinds = self.content.screener.screen(incoming.text) if incoming.text else frozenset()
+            replies = self._risk(state, incoming, kinds) if kinds else self._route(state, incoming)
+            if not state.settings.consent and not self._in_flow(state, "safetyplan"):
+                state.safety.plan = {}  # without consent, nothing they write outlives the practice
             await self.store.save(state)
             if not await deliver(replies):
                 log.info("user %s cannot be reached; marked inactive", incoming.user_id)
                 state.active = False
                 await self.store.save(state)
             return replies
+
+    async def current_prompt(self, user_id: int, chat_id: int) -> list[Reply]:
+        """The question the person is on, if any: for picking up after an error or a restart."""
+        async with self._lock(user_id):
+            state = await self.store.load(user_id, chat_id)
+            return self._current_prompt(state)
+
+    def _lock(self, user_id: int) -> asyncio.Lock:
+        lock = self._locks.get(user_id)
+        if lock is None:
+            lock = self._locks[user_id] = asyncio.Lock()
+        return lock
+
+    # --------------------------------------------------------------------- safety
+
+    def _risk(self, state: UserState, incoming: Incoming, kinds: frozenset[str]) -> list[Reply]:
+        """Screening found risk: answer that first. Their words still count as their answer,
+        but are marked so that nothing ever quotes them back."""
+        now = self.clock()
+        if self._in_flow(state, "safetyplan") and "plan" not in kinds:
+            # Writing a safety plan means writing about hard times: a footer, not an alarm.
+            return [*self._route(state, incoming), self._say("safety/plan_footer")]
+        response = safety.respond(self._ctx(state), state, kinds, now)
+        if safety.severity(kinds) and state.settings.consent:
+            state.new_risk_events.append({"at": now.isoformat(timespec="seconds"), "kinds": sorted(kinds)})
+        step = state.flow.step if state.flow and incoming.kind == "text" else None
+        self._route(state, incoming)  # kept as their answer; its replies could quote the words
+        if step and state.flow:
+            state.flow.data.setdefault(HIDDEN, []).append(step)
+        return response.replies if response.full else [*response.replies, *self._current_prompt(state)]
+
+    @staticmethod
+    def _in_flow(state: UserState, name: str) -> bool:
+        return state.flow is not None and state.flow.name == name
 
     # -------------------------------------------------------------------- routing
 
@@ -182,6 +209,15 @@ class Engine:
             return [*crisis.replies(self._ctx(state), argument or None), *self._current_prompt(state)]
         if action == "tz":
             return [*commands.timezone(self._ctx(state), argument), *self._current_prompt(state)]
+        if action == "safe":
+            return safety.answer_safe(self._ctx(state), argument, in_flow=state.flow is not None)
+        if action == "carry":
+            return self._current_prompt(state) or [self._say("safety/carry_on_idle")]
+        if action == "stop":
+            state.flow = None
+            return [self._say("safety/stopped")]
+        if action == "plan":
+            return self._start_flow(state, self.flows["safetyplan"])
         return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
 
     def _text(self, state: UserState, text: str) -> list[Reply]:
@@ -199,13 +235,15 @@ class Engine:
     # ---------------------------------------------------------------------- flows
 
     def _start_flow(self, state: UserState, flow: Flow) -> list[Reply]:
-        # Starting a practice leaves the current one; it is not saved as complete.
+        # Starting a practice leaves the current one; it is not saved as complete. A flow with
+        # nothing to ask (a welcome back) leaves the current one where it was.
+        current = state.flow
         state.flow = FlowState(flow.name, step="", seq=state.next_question(), data={})
         ctx = self._ctx(state)
         replies, first = flow.begin(ctx)
         if first is None:
-            state.flow = None
-            return replies
+            state.flow = current
+            return [*replies, *self._current_prompt(state)]
         state.flow.step = first
         return [*replies, self._prompt(state)]
 
@@ -254,7 +292,7 @@ class Engine:
 
     def _ctx(self, state: UserState) -> Ctx:
         data = state.flow.data if state.flow else {}
-        return Ctx(state.settings, data, self.content, self.clock())
+        return Ctx(state.settings, data, self.content, self.clock(), state.safety.plan)
 
     def _say(self, template: str, **variables: object) -> Reply:
         return Reply(self.content.render(template, **variables))

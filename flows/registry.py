@@ -1,8 +1,9 @@
 """Every flow a command can start. A new practice is one module and one line here."""
 
-from flows import onboarding, settings
+from flows import onboarding, safetyplan, settings
 
 FLOWS = [
     onboarding.FLOW,
     settings.FLOW,
+    safetyplan.FLOW,
 ]

@@ -16,6 +16,8 @@ from flows.content import Content
 from flows.core import Incoming, Reply
 from flows.engine import Engine
 from flows.registry import FLOWS
+from tests.e2e import TOKEN, make_config, running_bot
+from tests.fake_telegram import FakeTelegram
 
 FIXED_NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 
@@ -92,3 +94,34 @@ class Chat:
 @pytest.fixture
 def chat(engine: Engine) -> Chat:
     return Chat(engine)
+
+
+@pytest.fixture
+def fake():
+    """The fake Bot API. Every test that uses it ends by checking that the fake answered no
+    error the test did not inject: anything our bot sends that Telegram would refuse fails."""
+    with FakeTelegram(token=TOKEN) as server:
+        yield server
+        assert server.unexpected_errors() == []
+
+
+@pytest.fixture
+def config(fake, db_path: Path, key: str):
+    return make_config(fake, db_path, key)
+
+
+@pytest.fixture
+async def bot(fake, config, content):
+    """Our bot, running against the fake."""
+    async with running_bot(fake, config, content) as running:
+        yield running
+
+
+async def set_up(person, country: str = "United Kingdom", consent: str = "Yes, keep them") -> None:
+    """Onboard with a country and consent; skip the time zone and check-in time.
+    `person` is a Chat (engine) or a Person (end to end): both send and press."""
+    await person.send("/start")
+    await person.press(consent)
+    await person.send(country)
+    await person.press("Skip")
+    await person.press("Skip")

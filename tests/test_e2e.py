@@ -12,27 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.logging_setup import setup_logging
-from tests.e2e import TOKEN, Person, RunningBot, make_config, running_bot
+from tests.e2e import TOKEN, Person, RunningBot, running_bot
 from tests.fake_telegram import FakeTelegram
 from tests.test_storage import database_bytes
-
-
-@pytest.fixture
-def fake():
-    with FakeTelegram(token=TOKEN) as server:
-        yield server
-        assert server.unexpected_errors() == []
-
-
-@pytest.fixture
-def config(fake, tmp_path: Path, key: str):
-    return make_config(fake, tmp_path / "data" / "bot.db", key)
-
-
-@pytest.fixture
-async def bot(fake, config, content):
-    async with running_bot(fake, config, content) as running:
-        yield running
 
 
 @pytest.fixture
@@ -124,11 +106,15 @@ async def test_cancel_ends_the_flow(ana: Person, bot: RunningBot):
     assert (await bot.telegram_bot.storage.load(ana.user_id, ana.user_id)).settings.country is None
 
 
-async def test_a_stale_keyboard_is_answered_kindly(ana: Person):
-    await ana.send("/settings")
-    await ana.send("/start")
-    replies = await ana.press("Done")  # the settings menu's keyboard, from a flow that was left
-    assert "earlier question" in replies[0].text and "Step 1 of 4" in replies[-1].text
+async def test_a_stale_keyboard_is_answered_kindly(fake, config, content):
+    async with running_bot(fake, config, content) as first:
+        ana = Person(first, 1001)
+        await ana.send("/settings")
+    async with running_bot(fake, config, content) as second:  # a restart forgets open keyboards
+        ana.bot = second
+        await ana.send("/start")
+        replies = await ana.press("Done")  # the settings menu's keyboard, from a flow that was left
+        assert "earlier question" in replies[0].text and "Step 1 of 4" in replies[-1].text
 
 
 async def test_a_restart_in_the_middle_of_a_flow_continues_it(fake, config, content):
@@ -212,7 +198,7 @@ async def test_the_database_holds_none_of_the_words_typed(ana: Person, config):
     await ana.send("Lisbon")
     await ana.send("21:45")
     on_disk = database_bytes(config.database_path)
-    assert config.database_path.with_name("bot.db-wal").exists()
+    assert config.database_path.with_name(config.database_path.name + "-wal").exists()
     for typed in (b"Portugal", b"Lisbon", b"21:45", b'"PT"', b'"country":'):
         assert typed not in on_disk
 
@@ -242,3 +228,58 @@ async def test_a_reply_telegram_refuses_as_html_is_resent_as_plain_text(ana: Per
     sent = fake.requests("sendMessage")
     assert [r["status"] for r in sent] == [400, 200]
     assert sent[1]["params"].get("parse_mode") is None and "<b>" not in sent[1]["params"]["text"]
+
+
+async def test_a_double_tap_is_answered_kindly_not_with_an_error(ana: Person, fake: FakeTelegram, bot):
+    await ana.send("/start")
+    consent = ana.message_with_button("Yes, keep them")
+    first = fake.press(ana.user_id, consent.message_id, text="Yes, keep them")
+    second = fake.press(ana.user_id, consent.message_id, text="Yes, keep them")  # before the first closes it
+    await bot.wait_handled(first)
+    await bot.wait_handled(second)
+    text = ana.transcript()
+    assert "something went wrong" not in text and "earlier question" in text
+    assert text.count("Which country") == 2  # asked, then asked again after the stale tap
+
+
+async def test_a_press_telegram_calls_too_old_still_gets_its_reply(ana: Person, fake: FakeTelegram):
+    await ana.send("/start")
+    fake.inject_error(
+        "answerCallbackQuery", status=400,
+        description="Bad Request: query is too old and response timeout expired or query ID is invalid",
+    )
+    replies = await ana.press("Yes, keep them")
+    assert "Which country" in ana.transcript(replies) and "something went wrong" not in ana.transcript(replies)
+
+
+async def test_an_error_while_replying_apologises_and_picks_up_the_question(ana: Person, fake: FakeTelegram, bot):
+    await ana.send("/start")
+    fake.inject_error("sendMessage", status=500, description="Internal Server Error", times=1)
+    replies = await ana.press("Yes, keep them")
+    text = ana.transcript(replies)
+    assert "something went wrong" in text and "/crisis" in text and "Which country" in text
+    replies = await ana.send("Ireland")  # the answer was kept: this answers the next question
+    assert "Thanks — Ireland" in ana.transcript(replies)
+
+
+async def test_start_during_settings_welcomes_back_and_keeps_the_question(ana: Person):
+    await onboard(ana)
+    await ana.send("/settings")
+    await ana.press("Country: Ireland")
+    replies = await ana.send("/start")
+    text = ana.transcript(replies)
+    assert "Welcome back" in text and "Which country" in text
+    replies = await ana.send("Japan")
+    assert "Country set to Japan" in ana.transcript(replies)
+
+
+async def test_a_typed_answer_closes_the_question_keyboard(ana: Person, fake: FakeTelegram):
+    await ana.send("/start")
+    await ana.press("Yes, keep them")
+    country_question = ana.message_with_button("Skip")
+    await ana.send("/help")  # the question is asked again: only the newest keyboard stays open
+    assert fake.messages(ana.user_id)[country_question.message_id - 1].reply_markup is None
+    await ana.send("Canada")
+    assert [m.message_id for m in fake.messages(ana.user_id) if m.reply_markup][-1] == fake.messages(ana.user_id)[-1].message_id
+    welcome = fake.messages(ana.user_id)[0]
+    assert welcome.buttons == [[("Need help now?", "g:crisis")]]  # always there

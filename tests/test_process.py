@@ -22,13 +22,6 @@ from tests.fake_telegram import FakeTelegram
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def fake():
-    with FakeTelegram(token=TOKEN) as server:
-        yield server
-        assert server.unexpected_errors() == []
-
-
 def start_bot(fake: FakeTelegram, tmp_path: Path, key: str, **env: str) -> subprocess.Popen:
     environment = {
         "PATH": os.environ.get("PATH", ""),
@@ -148,3 +141,25 @@ def test_webhook_mode_checks_the_secret_token(fake: FakeTelegram, tmp_path: Path
     finally:
         code, stderr = stop(process)
     assert code == 0, stderr
+
+
+class _Today:
+    def __init__(self, day):
+        self.day = day
+
+    def today(self):
+        return self.day
+
+
+def test_check_content_lists_stale_entries(monkeypatch, capsys):
+    from datetime import date
+
+    import bot.__main__ as entry
+
+    monkeypatch.setattr(entry, "date", _Today(date(2026, 11, 25)))
+    assert entry.check_content() == 0
+    assert "all checked within the last year" in capsys.readouterr().out
+    monkeypatch.setattr(entry, "date", _Today(date(2028, 1, 1)))
+    assert entry.check_content() == 1
+    out = capsys.readouterr().out
+    assert "stale: GB: Samaritans (checked 2026-11-24)" in out and "re-checking" in out

@@ -1,0 +1,137 @@
+"""/safetyplan: a personal safety plan in the Stanley-Brown form, one section at a time.
+
+Each section is skippable and can be changed later. The plan is the person's own words,
+kept encrypted with their other entries (only if they agreed to keep entries), and shown
+with /crisis and from the risk response. The sections themselves are content
+(content/safety_plan.toml), so one step walks through them by index.
+"""
+
+from __future__ import annotations
+
+from flows.content import PlanSection
+from flows.core import Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
+
+MENU, PICK, SECTION = "menu", "pick", "section"
+SKIP, KEEP, SUGGESTED, EDIT, DONE = "skip", "keep", "suggested", "edit", "done"
+
+
+def show_plan(ctx: Ctx) -> Reply:
+    return Reply(ctx.render("safetyplan/plan", plan=ctx.plan, sections=ctx.content.plan_sections))
+
+
+def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
+    if ctx.plan:
+        return [show_plan(ctx)], MENU
+    ctx.data["index"] = 0
+    line = crisis_line(ctx)
+    for section in ctx.content.plan_sections:
+        if section.suggest_crisis_line and line:
+            ctx.plan[section.key] = line[1]  # pre-filled; they can keep, change or add to it
+            ctx.data["changed"] = True
+    return [Reply(ctx.render("safetyplan/intro"))], SECTION
+
+
+def finish(ctx: Ctx) -> list[Reply]:
+    if not ctx.data.get("changed"):
+        return [Reply(ctx.render("safetyplan/unchanged"))]
+    return [show_plan(ctx), Reply(ctx.render("safetyplan/saved"))]
+
+
+# ---------------------------------------------------------------- menu and picking
+
+
+def read_menu(ctx: Ctx, answer: Answer) -> None:
+    if answer.choice not in (EDIT, DONE):
+        raise Invalid("safetyplan/pick_tap")
+    ctx.data["menu"] = answer.choice
+
+
+def menu_options(ctx: Ctx) -> OptionRows:
+    return [[Option(EDIT, ctx.button("edit_a_section")), Option(DONE, ctx.button("done"))]]
+
+
+def read_pick(ctx: Ctx, answer: Answer) -> None:
+    keys = [section.key for section in ctx.content.plan_sections]
+    if answer.choice not in keys:
+        raise Invalid("safetyplan/pick_tap")
+    ctx.data["index"] = keys.index(answer.choice)
+    ctx.data["editing"] = True
+
+
+def pick_options(ctx: Ctx) -> OptionRows:
+    return [[Option(section.key, section.title)] for section in ctx.content.plan_sections]
+
+
+# ------------------------------------------------------------------------ sections
+
+
+def current_section(ctx: Ctx) -> PlanSection:
+    return ctx.content.plan_sections[ctx.data["index"]]
+
+
+def crisis_line(ctx: Ctx) -> tuple[str, str] | None:
+    """(name, "name number") of the person's country's main crisis line, if it has a phone."""
+    lines = ctx.content.crisis_lines.get(ctx.settings.country or "")
+    if lines is None or not lines.crisis[0].phone:
+        return None
+    return lines.crisis[0].name, f"{lines.crisis[0].name} {lines.crisis[0].phone}"
+
+
+def suggestion(ctx: Ctx) -> tuple[str, str] | None:
+    return crisis_line(ctx) if current_section(ctx).suggest_crisis_line else None
+
+
+def section_options(ctx: Ctx) -> OptionRows:
+    rows = []
+    suggested = suggestion(ctx)
+    if suggested and suggested[1] not in (ctx.plan.get(current_section(ctx).key) or ""):
+        rows.append([Option(SUGGESTED, ctx.button("add_suggestion", name=suggested[0]))])
+    if ctx.plan.get(current_section(ctx).key):
+        rows.append([Option(KEEP, ctx.button("keep_as_it_is"))])
+    else:
+        rows.append([Option(SKIP, ctx.button("skip"))])
+    return rows
+
+
+def read_section(ctx: Ctx, answer: Answer) -> None:
+    key = current_section(ctx).key
+    suggested = suggestion(ctx)
+    if answer.choice == SUGGESTED and suggested and suggested[1] not in (ctx.plan.get(key) or ""):
+        ctx.plan[key] = "\n".join(filter(None, [ctx.plan.get(key), suggested[1]]))
+        ctx.data["changed"] = True
+    elif answer.text:
+        ctx.plan[key] = answer.text
+        ctx.data["changed"] = True
+    elif answer.choice not in (SKIP, KEEP):
+        raise Invalid("safetyplan/pick_tap")
+    ctx.data["index"] += 1
+
+
+def after_section(ctx: Ctx) -> str | None:
+    if ctx.data.get("editing") or ctx.data["index"] >= len(ctx.content.plan_sections):
+        return None
+    return SECTION
+
+
+def section_variables(ctx: Ctx) -> dict:
+    suggested = suggestion(ctx)
+    return {
+        "section": current_section(ctx),
+        "position": ctx.data["index"] + 1,
+        "total": len(ctx.content.plan_sections),
+        "current": ctx.plan.get(current_section(ctx).key),
+        "suggestion": suggested[1] if suggested else None,
+    }
+
+
+FLOW = Flow.of(
+    "safetyplan",
+    "safetyplan",
+    [
+        Step(MENU, "safetyplan/menu", read_menu, lambda ctx: PICK if ctx.data["menu"] == EDIT else None, menu_options),
+        Step(PICK, "safetyplan/pick", read_pick, SECTION, pick_options),
+        Step(SECTION, "safetyplan/ask", read_section, after_section, section_options, section_variables),
+    ],
+    begin,
+    finish,
+)

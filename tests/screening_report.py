@@ -1,0 +1,118 @@
+"""How well risk screening does on the labelled sets: recall, false alarms, per-kind recall.
+
+    /tmp/probe/bin/python -m tests.screening_report            # tuning and held-out
+    /tmp/probe/bin/python -m tests.screening_report tuning     # one set only
+
+Each set is a JSON-lines file in tests/data/screening/: {"text", "lang", "kinds"}; an empty
+"kinds" marks a hard negative (an idiom, another topic, a negation) that must not fire.
+- recall: the share of risk lines on which screen() returns anything at all;
+- false-alarm rate: the share of negatives on which screen() returns anything;
+- per-kind recall: for each kind, the share of lines labelled with it where screen()
+  returns that kind.
+tuning.jsonl is the set the patterns were tuned on; heldout.jsonl was written by someone
+else and is never used for tuning.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.screening import KINDS, Screener
+
+ROOT = Path(__file__).resolve().parent.parent
+PATTERNS = ROOT / "content" / "screening"
+DATA = ROOT / "tests" / "data" / "screening"
+SETS = {"tuning": DATA / "tuning.jsonl", "held-out": DATA / "heldout.jsonl"}
+TARGET_RECALL = 0.97
+TARGET_FALSE_ALARMS = 0.05
+
+
+def read_set(path: Path) -> list[dict]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            row = json.loads(line)
+            if not isinstance(row.get("text"), str) or not isinstance(row.get("kinds"), list):
+                raise ValueError(f"{path}:{number}: needs 'text' and a 'kinds' list")
+            rows.append(row)
+    return rows
+
+
+@dataclass
+class Figures:
+    risk: int = 0
+    caught: int = 0
+    negatives: int = 0
+    alarms: int = 0
+    per_kind: dict[str, list[int]] = field(default_factory=lambda: {k: [0, 0] for k in KINDS})  # [found, labelled]
+    missed: list[dict] = field(default_factory=list)
+    false_alarms: list[dict] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        return self.caught / self.risk if self.risk else 1.0
+
+    @property
+    def false_alarm_rate(self) -> float:
+        return self.alarms / self.negatives if self.negatives else 0.0
+
+    def kind_recall(self, kind: str) -> float | None:
+        found, labelled = self.per_kind[kind]
+        return found / labelled if labelled else None
+
+
+def evaluate(screener: Screener, rows: list[dict]) -> Figures:
+    f = Figures()
+    for row in rows:
+        got = screener.screen(row["text"])
+        expected = set(row["kinds"])
+        if expected:
+            f.risk += 1
+            if got:
+                f.caught += 1
+            else:
+                f.missed.append(row)
+            for kind in expected:
+                f.per_kind[kind][1] += 1
+                f.per_kind[kind][0] += kind in got
+        else:
+            f.negatives += 1
+            if got:
+                f.alarms += 1
+                f.false_alarms.append({**row, "got": sorted(got)})
+    return f
+
+
+def describe(name: str, f: Figures) -> str:
+    lines = [
+        f"{name}: {f.risk} risk lines, {f.negatives} negatives",
+        f"  recall            {f.recall:.3f}  ({f.caught}/{f.risk})   target >= {TARGET_RECALL}",
+        f"  false-alarm rate  {f.false_alarm_rate:.3f}  ({f.alarms}/{f.negatives})   target <= {TARGET_FALSE_ALARMS}",
+        "  per-kind recall   " + ", ".join(
+            f"{k} {f.kind_recall(k):.2f} ({f.per_kind[k][0]}/{f.per_kind[k][1]})"
+            for k in KINDS if f.kind_recall(k) is not None
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    screener = Screener.load(PATTERNS)
+    wanted = argv or list(SETS)
+    ok = True
+    for name in wanted:
+        path = SETS.get(name) or SETS.get(name.replace("heldout", "held-out"))
+        if path is None:
+            print(f"unknown set {name!r}; choose from {', '.join(SETS)}")
+            return 2
+        f = evaluate(screener, read_set(path))
+        print(describe(name, f))
+        ok &= f.recall >= TARGET_RECALL and f.false_alarm_rate <= TARGET_FALSE_ALARMS
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
