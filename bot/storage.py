@@ -159,7 +159,7 @@ class Storage:
                 now,
                 now,
                 self._cipher.encrypt(state.settings.to_dict()),
-                self._cipher.encrypt(state.safety.to_dict()),
+                None if state.safety == Safety() else self._cipher.encrypt(state.safety.to_dict()),
             ),
         )
         for event in state.new_risk_events:

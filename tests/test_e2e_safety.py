@@ -78,7 +78,7 @@ async def test_harm_from_others_and_thoughts_of_harming_someone(ana: Person):
     replies = await ana.send("my dad threatens to kill me when he is drunk")
     assert "0808 2000 247" in replies[0].text
     replies = await ana.send("i keep having thoughts about hurting my baby and it terrifies me")
-    assert "doesn't make you dangerous" in ana.transcript(replies) or "/crisis" in ana.transcript(replies)
+    assert "doesn't make you dangerous" in ana.transcript(replies)  # a new kind: its own full answer
 
 
 async def test_someone_under_18(ana: Person):
