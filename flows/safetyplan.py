@@ -23,11 +23,6 @@ def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
     if ctx.plan:
         return [show_plan(ctx)], MENU
     ctx.data["index"] = 0
-    line = crisis_line(ctx)
-    for section in ctx.content.plan_sections:
-        if section.suggest_crisis_line and line:
-            ctx.plan[section.key] = line[1]  # pre-filled; they can keep, change or add to it
-            ctx.data["changed"] = True
     return [Reply(ctx.render("safetyplan/intro"))], SECTION
 
 
@@ -81,12 +76,22 @@ def suggestion(ctx: Ctx) -> tuple[str, str] | None:
     return crisis_line(ctx) if current_section(ctx).suggest_crisis_line else None
 
 
+def current_value(ctx: Ctx) -> str | None:
+    """What the section holds now; an empty professionals section is pre-filled with the
+    country's crisis line, kept if they tap "Keep as it is"."""
+    key = current_section(ctx).key
+    suggested = suggestion(ctx)
+    if key not in ctx.plan and suggested:
+        return suggested[1]
+    return ctx.plan.get(key)
+
+
 def section_options(ctx: Ctx) -> OptionRows:
     rows = []
     suggested = suggestion(ctx)
-    if suggested and suggested[1] not in (ctx.plan.get(current_section(ctx).key) or ""):
+    if suggested and suggested[1] not in (current_value(ctx) or ""):
         rows.append([Option(SUGGESTED, ctx.button("add_suggestion", name=suggested[0]))])
-    if ctx.plan.get(current_section(ctx).key):
+    if current_value(ctx):
         rows.append([Option(KEEP, ctx.button("keep_as_it_is"))])
     else:
         rows.append([Option(SKIP, ctx.button("skip"))])
@@ -101,6 +106,9 @@ def read_section(ctx: Ctx, answer: Answer) -> None:
         ctx.data["changed"] = True
     elif answer.text:
         ctx.plan[key] = answer.text
+        ctx.data["changed"] = True
+    elif answer.choice == KEEP and key not in ctx.plan and current_value(ctx):
+        ctx.plan[key] = current_value(ctx)  # the pre-filled crisis line, accepted
         ctx.data["changed"] = True
     elif answer.choice not in (SKIP, KEEP):
         raise Invalid("safetyplan/pick_tap")
@@ -119,7 +127,7 @@ def section_variables(ctx: Ctx) -> dict:
         "section": current_section(ctx),
         "position": ctx.data["index"] + 1,
         "total": len(ctx.content.plan_sections),
-        "current": ctx.plan.get(current_section(ctx).key),
+        "current": current_value(ctx),
         "suggestion": suggested[1] if suggested else None,
     }
 

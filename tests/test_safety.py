@@ -254,3 +254,12 @@ async def test_the_crisis_line_can_be_added_back_to_professionals(chat: Chat, st
     await chat.press("Professionals and services")
     await chat.press("Add Samaritans")
     assert (await storage.load(42, 42)).safety.plan["professionals"] == "my GP, Dr Okafor\nSamaritans 116 123"
+
+
+async def test_a_plan_never_written_is_never_shown(chat: Chat, storage: Storage):
+    await set_up(chat)
+    await chat.send("/safetyplan")
+    await chat.send("/cancel")
+    await chat.send("/crisis")
+    assert len(chat.replies) == 1 and "My safety plan" not in chat.text
+    assert (await storage.load(42, 42)).safety.plan == {}
