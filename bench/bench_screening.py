@@ -41,6 +41,7 @@ ADVERSARIAL = {
                     "estoy cansada. ") * 60,
     '"ich bin " * 512': "ich bin " * 512,
     '"me " * 1365': "me " * 1365,
+    '"😭" * 2048': "😭" * 2048,
 }
 
 
@@ -61,6 +62,9 @@ def main() -> None:
     load_ms = (time.perf_counter() - t0) * 1e3
     rows = [json.loads(l) for l in (ROOT / "tests/data/screening/tuning.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
     texts = [r["text"] for r in rows]
+    negatives = [r["text"] for r in rows if not r["kinds"]]
+    ADVERSARIAL["varied chat, sentences"] = ". ".join(negatives)[:4096]
+    ADVERSARIAL["varied chat, no punctuation"] = " ".join(negatives)[:4096]
     for text in texts[:20]:
         screener.screen(text)  # warm up
     print(f"risk screening, Python {platform.python_version()}, {platform.machine()}; "

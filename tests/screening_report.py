@@ -25,7 +25,11 @@ from flows.screening import KINDS, Screener
 ROOT = Path(__file__).resolve().parent.parent
 PATTERNS = ROOT / "content" / "screening"
 DATA = ROOT / "tests" / "data" / "screening"
-SETS = {"tuning": DATA / "tuning.jsonl", "held-out": DATA / "heldout.jsonl"}
+SETS = {
+    "tuning": DATA / "tuning.jsonl",
+    "tuning 2": DATA / "tuning2.jsonl",  # written blind to the patterns, then tuned on too
+    "held-out": DATA / "heldout.jsonl",
+}
 TARGET_RECALL = 0.97
 TARGET_FALSE_ALARMS = 0.05
 
@@ -48,8 +52,9 @@ class Figures:
     negatives: int = 0
     alarms: int = 0
     per_kind: dict[str, list[int]] = field(default_factory=lambda: {k: [0, 0] for k in KINDS})  # [found, labelled]
-    missed: list[dict] = field(default_factory=list)
-    false_alarms: list[dict] = field(default_factory=list)
+    # Never in repr: a failing assertion must not print the held-out set's lines.
+    missed: list[dict] = field(default_factory=list, repr=False)
+    false_alarms: list[dict] = field(default_factory=list, repr=False)
 
     @property
     def recall(self) -> float:
@@ -104,7 +109,7 @@ def main(argv: list[str]) -> int:
     wanted = argv or list(SETS)
     ok = True
     for name in wanted:
-        path = SETS.get(name) or SETS.get(name.replace("heldout", "held-out"))
+        path = SETS.get(name) or SETS.get(name.replace("heldout", "held-out")) or SETS.get(name.replace("tuning2", "tuning 2"))
         if path is None:
             print(f"unknown set {name!r}; choose from {', '.join(SETS)}")
             return 2
