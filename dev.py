@@ -5,6 +5,7 @@
     python3 dev.py test    # run the test suite
     python3 dev.py bot     # run the Telegram bot (needs TELEGRAM_BOT_TOKEN, DATA_ENCRYPTION_KEY)
     python3 dev.py bench   # the /help benchmark against a bare echo bot (bench/README.md)
+    python3 dev.py bench-screening   # what risk screening costs per message
 
 On first use it creates a virtual environment in .venv and installs the project into it;
 it reinstalls when pyproject.toml changes.
@@ -27,6 +28,7 @@ COMMANDS = {
     "test": ["-m", "pytest", "-q"],
     "bot": ["-m", "bot"],
     "bench": ["bench/bench_help.py"],
+    "bench-screening": ["bench/bench_screening.py"],
 }
 
 
