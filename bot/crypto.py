@@ -38,7 +38,7 @@ class Cipher:
     def decrypt(self, token: bytes) -> Any:
         try:
             return json.loads(self._fernet.decrypt(token))
-        except InvalidToken as exc:
+        except InvalidToken:
             raise WrongKeyError("a record could not be decrypted with this key") from None
 
 

@@ -631,7 +631,7 @@ class Screener:
             return frozenset()
         t, _, spans, occ = self._prepare(t, words)
         found: set[str] = set()
-        kind_of, anchors = self._kind_of, self._risk.anchors
+        kind_of = self._kind_of
         for i, pat in risky:
             kind, implies = kind_of[i]
             if kind in found and (implies is None or implies in found):

@@ -7,7 +7,6 @@ anything our bot sends that Telegram would refuse fails the suite.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 

@@ -13,7 +13,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
 from cryptography.fernet import Fernet
 
 from tests.e2e import TOKEN
