@@ -33,7 +33,7 @@ from bot.storage import Storage
 from flows import markup
 from flows.content import Content
 from flows.core import Incoming, Reply
-from flows.engine import Bot, Engine
+from flows.engine import GLOBAL, Bot, Engine
 from flows.registry import FLOWS
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,9 @@ MEDIA_KINDS = (
     "sticker", "photo", "voice", "video", "video_note", "audio", "document",
     "animation", "location", "contact", "poll", "dice",
 )  # fmt: skip
-GONE = {ChatMember.BANNED, ChatMember.LEFT}
+GONE = {ChatMember.BANNED, ChatMember.LEFT}  # a private chat's "kicked" status: the bot was blocked
 # Crisis-line buttons stay usable after a tap (a group shares them; "Need help now?" stays).
-KEEP_OPEN = "g:crisis"  # a private chat's "kicked" status: the bot was blocked
+KEEP_OPEN = f"{GLOBAL}:crisis"
 
 
 class RecentSet:
@@ -186,26 +186,25 @@ class TelegramBot:
 
         async def deliver(replies: list[Reply]) -> bool:
             if query is not None:
-                await self._settle(query)
+                await self._settle(context, query)
             return await self.send(context, incoming.chat_id, replies)
 
         await self.engine.handle(incoming, deliver)
 
-    async def _settle(self, query: CallbackQuery) -> None:
+    async def _settle(self, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery) -> None:
         """Stop the button's spinner and close an answered question's keyboard, best effort:
         a double tap or a query gone stale after a restart must not cost the reply."""
-        message = query.message
         try:
             await query.answer()
-            if (
-                message is not None
-                and getattr(message, "reply_markup", None)
-                and not (query.data or "").startswith(KEEP_OPEN)
-                and self._closed.add((message.chat.id, message.message_id))
-            ):
-                await query.edit_message_reply_markup(reply_markup=None)
         except BadRequest as error:
-            log.info("could not settle a button press: %s", type(error).__name__)
+            log.info("could not answer a button press: %s", type(error).__name__)
+        message = query.message
+        if (
+            message is not None
+            and getattr(message, "reply_markup", None)
+            and not (query.data or "").startswith(KEEP_OPEN)
+        ):
+            await self._close_keyboard(context, message.chat.id, message.message_id)
 
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> bool:
         """Send replies in order; False if the person has blocked the bot."""
@@ -223,7 +222,7 @@ class TelegramBot:
                     message = await context.bot.send_message(
                         chat_id, markup.to_plain(reply.text), parse_mode=None, reply_markup=keyboard(reply)
                     )
-                if any(b.data and not b.data.startswith("g:") for row in reply.buttons for b in row):
+                if any(b.data and not b.data.startswith(f"{GLOBAL}:") for row in reply.buttons for b in row):
                     self._open_question[chat_id] = message.message_id
         except Forbidden:
             return False
@@ -232,7 +231,12 @@ class TelegramBot:
     async def _close_open_question(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
         """Close the keyboard of the question we asked last: it has been answered (or asked anew)."""
         message_id = self._open_question.pop(chat_id, None)
-        if message_id is None or not self._closed.add((chat_id, message_id)):
+        if message_id is not None:
+            await self._close_keyboard(context, chat_id, message_id)
+
+    async def _close_keyboard(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> None:
+        """Remove a message's keyboard once; Telegram refuses to close it a second time."""
+        if not self._closed.add((chat_id, message_id)):
             return
         try:
             await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)

@@ -18,6 +18,8 @@ OFF = "off"
 OFF_WORDS = {OFF, "none", "no", "never"}
 YES_WORDS = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "keep"}
 NO_WORDS = {"no", "n", "nope", "don't", "dont"}
+
+
 def _typed_or_chosen(answer: Answer) -> str:
     return (answer.choice if answer.choice is not None else answer.text or "").strip()
 

@@ -114,7 +114,7 @@ def respond(ctx: Ctx, state: UserState, kinds: frozenset[str], now: datetime) ->
 def answer_safe(ctx: Ctx, how: str, in_flow: bool) -> list[Reply]:
     """The reply to [Safe for now] [Not safe] [Not sure]."""
     lines = _country_lines(ctx)
-    _, emergency = numbers_for(lines, frozenset())
+    emergency = lines.emergency[0].number if lines else None
     if how == "yes":
         return [Reply(ctx.render("safety/safe_for_now"), next_step_buttons(ctx, carry_on=True))]
     return [

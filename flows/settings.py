@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flows import places
 from flows.core import Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
-from flows.fields import FIELDS, needs_timezone
+from flows.fields import FIELDS, SKIP, needs_timezone
 
 DONE = "done"
 MENU = "menu"
@@ -40,7 +40,7 @@ def read_menu(ctx: Ctx, answer: Answer) -> None:
 def read_field(field: str):
     def read(ctx: Ctx, answer: Answer) -> list[Reply]:
         FIELDS[field].read(ctx, answer)
-        if answer.choice == "skip":
+        if answer.choice == SKIP:
             return []
         ctx.data["changed"] = True
         return [Reply(ctx.render(f"settings/{field}_set"))]
