@@ -1,7 +1,9 @@
 """How well risk screening does on the labelled sets: recall, false alarms, per-kind recall.
 
-    /tmp/probe/bin/python -m tests.screening_report            # tuning and held-out
-    /tmp/probe/bin/python -m tests.screening_report tuning     # one set only
+    .venv/bin/python -m tests.screening_report                   # the tuning sets
+    .venv/bin/python -m tests.screening_report tuning3           # one set only
+    .venv/bin/python -m tests.screening_report tests/data/screening/tuning3/de.jsonl
+    .venv/bin/python -m tests.screening_report held-out          # held-out: only when measuring
 
 Each set is a JSON-lines file in tests/data/screening/: {"text", "lang", "kinds"}; an empty
 "kinds" marks a hard negative (an idiom, another topic, a negation) that must not fire.
@@ -28,6 +30,7 @@ DATA = ROOT / "tests" / "data" / "screening"
 SETS = {
     "tuning": DATA / "tuning.jsonl",
     "tuning 2": DATA / "tuning2.jsonl",  # written blind to the patterns, then tuned on too
+    "tuning 3": DATA / "tuning3",  # one file per language, written blind by new writers, then tuned on
     "held-out": DATA / "heldout.jsonl",
 }
 TARGET_RECALL = 0.97
@@ -35,6 +38,9 @@ TARGET_FALSE_ALARMS = 0.05
 
 
 def read_set(path: Path) -> list[dict]:
+    """The rows of a JSON-lines file, or of every *.jsonl file in a directory."""
+    if path.is_dir():
+        return [row for part in sorted(path.glob("*.jsonl")) for row in read_set(part)]
     rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
@@ -106,10 +112,12 @@ def describe(name: str, f: Figures) -> str:
 
 def main(argv: list[str]) -> int:
     screener = Screener.load(PATTERNS)
-    wanted = argv or list(SETS)
+    wanted = argv or [name for name in SETS if name != "held-out"]  # held-out only when named
     ok = True
     for name in wanted:
-        path = SETS.get(name) or SETS.get(name.replace("heldout", "held-out")) or SETS.get(name.replace("tuning2", "tuning 2"))
+        path = SETS.get(name) or SETS.get(name.replace("heldout", "held-out")) or SETS.get(name.replace("tuning", "tuning ", 1))
+        if path is None and name.endswith(".jsonl") and Path(name).is_file():
+            path = Path(name)  # one file, e.g. a writer's own language
         if path is None:
             print(f"unknown set {name!r}; choose from {', '.join(SETS)}")
             return 2
