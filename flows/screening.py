@@ -33,12 +33,21 @@ are refused: use a bounded gap such as `[^.!?\\n]{0,40}`.
 
 from __future__ import annotations
 
-import codecs
+import bisect
+import itertools
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+import re2
+
+try:  # Python 3.11+
+    from re import _constants as _sc, _parser as _sp
+except ImportError:  # pragma: no cover - older Pythons
+    import sre_constants as _sc  # type: ignore[no-redef]
+    import sre_parse as _sp  # type: ignore[no-redef]
 
 KINDS = ("suicidal", "plan", "self_harm", "harm_from_others", "harm_to_others", "under_18")
 PLAN_IMPLIES = ("suicidal", "self_harm")
@@ -57,25 +66,20 @@ _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe2
 _MARK_RUN = re.compile(_MARKS.pattern + "+")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_LIGATURES = (("\u0153", "oe"), ("\u00e6", "ae"))
+
+
+# Quick checks, with RE2 (one linear scan, no backtracking), for the rare texts that need
+# a slower step: a letter repeated 3+ times; anything left that is not ASCII once accents
+# are gone; whitespace other than single spaces.
+_TRIPLE = re2.compile("|".join(c * 3 for c in _LETTERS))
+_NOT_ASCII_OR_MARK = re.compile(r"[^\x00-\x7f\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u200b-\u200f\u2060\ufeff\u00ad]+")
+_UNTIDY_SPACE = re2.compile(r"\s\s|[\t\n\r\f\v]|^\s|\s$")
 
 
 def _collapse_repeats(t: str) -> str:
-    """Letters repeated 3+ times → two ("soooo" → "soo")."""
-    if t.isascii():  # find the letters that repeat first: a C-speed check per letter
-        tripled = [c for c in _LETTERS if c * 3 in t]
-        if not tripled:
-            return t
-        return re.sub(f"([{''.join(tripled)}])\\1{{2,}}", r"\1\1", t)
-    return _REPEATS.sub(r"\1\1", t)
-
-
-def _ascii_or_space(err: UnicodeEncodeError) -> tuple[str, int]:
-    """Encoding error handler: accents vanish, anything else not ASCII becomes a space."""
-    run = err.object[err.start:err.end]
-    return ("" if _MARK_RUN.fullmatch(run) else " "), err.end
-
-
-codecs.register_error("cbt_screening", _ascii_or_space)
+    """Letters repeated 3+ times → two ("soooo" → "soo"). t is ASCII."""
+    return _REPEATS.sub(r"\1\1", t) if _TRIPLE.search(t) is not None else t
 
 
 def normalise(text: str) -> str:
@@ -96,13 +100,15 @@ def normalise(text: str) -> str:
         for c in _DASH_CHARS:
             if c in t:
                 t = t.replace(c, " ")
+        for ligature, letters in _LIGATURES:  # no accent to strip: spelled out ("sœur")
+            if ligature in t:
+                t = t.replace(ligature, letters)
         t = unicodedata.normalize("NFKD", t)
-        if all(_MARKS.match(c) for c in set(t) if c > "\x7f"):  # only accents: the fast way
-            t = t.encode("ascii", "ignore").decode("ascii")
-        else:
-            t = t.encode("ascii", "cbt_screening").decode("ascii")
+        if _NOT_ASCII_OR_MARK.search(t) is not None:  # emoji, other scripts: a space each run
+            t = _NOT_ASCII_OR_MARK.sub(" ", t)
+        t = t.encode("ascii", "ignore").decode("ascii")  # what is left: accents
     t = _collapse_repeats(t)
-    return " ".join(t.split())
+    return " ".join(t.split()) if _UNTIDY_SPACE.search(t) is not None else t
 
 
 # ---------------------------------------------------------------------------------------
@@ -147,6 +153,14 @@ def _expand(pattern: str, defines: dict[str, str], where: str) -> str:
         return defines[m.group(1)]
 
     return _DEFINE.sub(sub, pattern)
+
+
+def _fold_accents(pattern: str) -> str:
+    """Accents stripped as normalise() strips them from the text ("vergüenza" →
+    "verguenza"), so that a pattern written with them still matches."""
+    if pattern.isascii():
+        return pattern
+    return _MARK_RUN.sub("", unicodedata.normalize("NFKD", pattern))
 
 
 def _check_pattern(pattern: str, where: str) -> None:
@@ -215,7 +229,7 @@ def _load_file(path: Path) -> list[Group]:
                 raise ScreeningError(f"{where}: patterns: must be a non-empty list of non-empty strings")
             expanded = []
             for number, pattern in enumerate(patterns, 1):
-                full = _expand(pattern, defines, f"{where} patterns[{number}]")
+                full = _fold_accents(_expand(pattern, defines, f"{where} patterns[{number}]"))
                 _check_pattern(full, f"{where} patterns[{number}]")
                 expanded.append(full)
             groups.append(
@@ -227,263 +241,161 @@ def _load_file(path: Path) -> list[Group]:
 
 
 # ---------------------------------------------------------------------------------------
-# A word prefilter, so that a long message costs little.
+# Matching fast, whatever the message: RE2 first, then Python's `re` where RE2 points.
 #
-# Python's regex engine tries every pattern at every position, about 30 ns a try: 300
-# patterns over 4096 characters would take tens of milliseconds. So at load time each
-# pattern is analysed (with the standard library's own regex parser) for the words any
-# match must contain: a list of clauses, each a set of words (cut to their first
-# _PREFIX letters) of which at least one must occur. A message's words are collected once;
-# a pattern runs only if every clause has a word in the message. The analysis only ever
-# gives up a clause when unsure (it never invents one), so the filter never hides a match;
-# tests check this against every pattern.
-try:  # Python 3.11+
-    from re import _constants as _sc, _parser as _sp
-except ImportError:  # pragma: no cover - older Pythons
-    import sre_constants as _sc  # type: ignore[no-redef]
-    import sre_parse as _sp  # type: ignore[no-redef]
-
-_PREFIX = 4
-_CAP = 400
-_WORD_STARTS = {_sc.AT_BOUNDARY, _sc.AT_BEGINNING, _sc.AT_BEGINNING_STRING, _sc.AT_BEGINNING_LINE}
-_NON_WORD_CATEGORIES = {_sc.CATEGORY_SPACE, _sc.CATEGORY_NOT_WORD, _sc.CATEGORY_LINEBREAK}
-_REPEAT_OPS = {_sc.MAX_REPEAT, _sc.MIN_REPEAT} | ({_sc.POSSESSIVE_REPEAT} if hasattr(_sc, "POSSESSIVE_REPEAT") else set())
+# Python's `re` engine backtracks: hundreds of patterns over a 4096-character message cost
+# milliseconds. RE2 (google-re2) matches a whole *set* of patterns in one linear pass,
+# with no backtracking at all, but knows no lookarounds. So each pattern is also compiled
+# for RE2 with its lookarounds removed ("loose"): that loose form matches wherever the
+# pattern does, and more. One pass of the set says which loose patterns match anywhere
+# (usually none); for those, RE2 lists the places their loose form starts, and the exact
+# pattern (Python `re`, lookarounds and all) is tried at just those places. The answer is
+# exactly that of running every pattern over the whole text (`screen_slowly`), which the
+# tests check.
+_LOOKAROUND = ("(?=", "(?!", "(?<=", "(?<!")
 
 
-def _is_word(code: int) -> bool:
-    ch = chr(code)
-    return ch.isalnum() or ch == "_"
-
-
-class _Words:
-    """Walks a parsed pattern, collecting clauses. State: `cur` = the spellings of the word
-    being read so far (None when not reading one from its start); `start` = the next
-    character, if a word character, starts a word."""
-
-    def __init__(self) -> None:
-        self.clauses: list[frozenset[str]] = []
-
-    @staticmethod
-    def entries(cur: set[str], complete: bool) -> frozenset[str] | None:
-        out = set()
-        for s in cur:
-            if not s:
-                return None  # too short to tell anything
-            out.add(s[:_PREFIX])
-        return frozenset(out)
-
-    def finish(self, cur: set[str] | None, complete: bool) -> None:
-        if cur:
-            e = self.entries(cur, complete)
-            if e:
-                self.clauses.append(e)
-
-    def seq(self, items, cur, start):
-        for op, av in items:
-            cur, start = self.item(op, av, cur, start)
-        return cur, start
-
-    def extend(self, cur, start, chars):
-        if cur is None:
-            if not start:
-                return None, False
-            cur = {""}
-        cur = {s + c for s in cur for c in chars}
-        if len(cur) > _CAP:
-            self.finish({s[:-1] for s in cur}, False)
-            return None, False
-        if all(len(s) >= _PREFIX for s in cur):
-            self.finish(cur, False)
-            return None, False
-        return cur, False
-
-    def item(self, op, av, cur, start):
-        if op is _sc.LITERAL:
-            if _is_word(av):
-                return self.extend(cur, start, [chr(av)])
-            self.finish(cur, True)
-            return None, True
-        if op is _sc.IN:
-            chars, nonword, other = [], True, False
-            for iop, iav in av:
-                if iop is _sc.LITERAL:
-                    chars.append(chr(iav))
-                    nonword &= not _is_word(iav)
-                elif iop is _sc.RANGE and iav[1] - iav[0] < 12:
-                    chars.extend(chr(c) for c in range(iav[0], iav[1] + 1))
-                    nonword &= not any(_is_word(c) for c in range(iav[0], iav[1] + 1))
-                elif iop is _sc.CATEGORY and iav in _NON_WORD_CATEGORIES:
-                    other = True  # non-word, but not a finite list
-                else:
-                    other, nonword = True, False
-            if nonword:
-                self.finish(cur, True)
-                return None, True
-            if not other and chars and all(ch.isalnum() or ch == "_" for ch in chars) and len(chars) <= 12:
-                return self.extend(cur, start, chars)
-            self.finish(cur, False)
-            return None, False
-        if op is _sc.AT:
-            if av in _WORD_STARTS:
-                self.finish(cur, True)
-                return None, True
-            self.finish(cur, av in (_sc.AT_END, _sc.AT_END_STRING, _sc.AT_END_LINE))
-            return None, False
-        if op in (_sc.ASSERT, _sc.ASSERT_NOT):
-            return cur, start  # looks around, consumes nothing
-        if op is _sc.SUBPATTERN:
-            return self.seq(av[-1], cur, start)
-        if op is _sc.BRANCH:
-            return self.branch(av[1], cur, start)
-        if op in _REPEAT_OPS:
-            lo, hi, body = av
-            if hi == 0:
-                return cur, start
-            if lo == 0:
-                return self.branch([body, []], cur, start)
-            cur, start = self.seq(body, cur, start)
-            if hi == 1:
-                return cur, start
-            if cur is None and start:  # the body ends in a separator: so does every repeat
-                return None, True
-            self.finish(cur, False)
-            return None, False
-        self.finish(cur, False)
-        return None, False
-
-    def branch(self, alternatives, cur, start):
-        results = []
-        for alt in alternatives:
-            sub = _Words()
-            c2, s2 = sub.seq(alt, set(cur) if cur is not None else None, start)
-            results.append((sub.clauses, c2, s2))
-        if all(not cl and c2 is not None for cl, c2, _ in results):  # still inside one word
-            merged = set().union(*(c2 for _, c2, _ in results))
-            if len(merged) > _CAP:
-                self.finish(cur, False)
-                return None, False
-            return merged, False
-        firsts = []
-        for cl, c2, _ in results:  # each alternative's most telling clause
-            e = max(cl, key=_telling) if cl else (self.entries(c2, False) if c2 else None)
-            if not e:
-                firsts = None
-                break
-            firsts.append(e)
-        if firsts:
-            self.clauses.append(frozenset().union(*firsts))
+def without_lookarounds(pattern: str) -> str:
+    """The pattern with every (?=...), (?!...), (?<=...) and (?<!...) removed."""
+    out, i, n = [], 0, len(pattern)
+    while i < n:
+        if pattern.startswith(_LOOKAROUND, i):
+            i = _group_end(pattern, i)
+            continue
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+        elif c == "[":
+            j = _class_end(pattern, i)
+            out.append(pattern[i:j])
+            i = j
         else:
-            self.finish(cur, False)
-        return None, all(c2 is None and s2 for _, c2, s2 in results)
+            out.append(c)
+            i += 1
+    return "".join(out)
 
 
-# Words too common to be worth indexing a pattern by, when it has a better clause.
-_COMMON = frozenset(
-    "i im me my to a an the and it is in of on be not no do dont so just that this you he she "
-    "they we was what can will all de la le les el los las en y que un una je j ne pas et il "
-    "elle ca se me mi mis lo su es no ya ich du er sie es die der das und nicht ein eine mich "
-    "mir bin ist zu".split()
-)
+def _class_end(pattern: str, i: int) -> int:
+    """The index just after the character class that starts at pattern[i] == '['."""
+    j = i + 1
+    if pattern[j:j + 1] == "^":
+        j += 1
+    if pattern[j:j + 1] == "]":
+        j += 1
+    while j < len(pattern) and pattern[j] != "]":
+        j += 2 if pattern[j] == "\\" else 1
+    return j + 1
 
 
-def _telling(clause: frozenset[str]) -> tuple[bool, int, int]:
-    """How much a clause narrows things down: no very common words, long words, few of them."""
-    return (clause.isdisjoint(_COMMON), min(map(len, clause)), -len(clause))
+def _group_end(pattern: str, i: int) -> int:
+    """The index just after the group that starts at pattern[i] == '('."""
+    depth, j = 0, i
+    while j < len(pattern):
+        c = pattern[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "[":
+            j = _class_end(pattern, j)
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return j
 
 
-def required_words(pattern: str) -> list[frozenset[str]]:
-    """Clauses of words (cut to _PREFIX letters) any match of `pattern` must contain."""
-    walker = _Words()
-    cur, _ = walker.seq(_sp.parse(pattern), None, True)
-    walker.finish(cur, False)
-    return list(dict.fromkeys(walker.clauses))
+def _re2_options() -> "re2.Options":
+    options = re2.Options()
+    options.max_mem = 256 << 20  # room for the set's automaton; see _Loose.hits
+    options.log_errors = False
+    options.never_capture = True  # only where a match starts matters
+    return options
 
 
-_ASCII_NON_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
-_WORD = re.compile(r"\w+")
+# google-re2's Python wrapper builds a match object per call; the binding beneath it
+# (pinned in pyproject.toml) answers with bare spans, several times faster.
+_UNANCHORED = re2._Anchor.UNANCHORED
+_NO_MATCH = (-1, -1)
 
 
-def message_words(text: str) -> set[str]:
-    """The message's words and their beginnings (1 to _PREFIX letters)."""
-    unique = set(text.translate(_ASCII_NON_WORD).split()) if text.isascii() else set(_WORD.findall(text))
-    words = set(unique)
-    for k in range(1, _PREFIX + 1):  # one set comprehension per length: C-speed slicing
-        words.update({w[:k] for w in unique})
-    return words
+class _Matcher:
+    """Every pattern, exact (Python `re`) and loose (RE2: in sets, and one by one)."""
 
+    PLACES = 32  # past this many places where the loose form matches, let `re` search
+    # RE2 builds its automaton as it reads; one automaton for a thousand patterns meets
+    # so many new states in each new long message that it costs milliseconds. Several
+    # smaller sets meet far fewer.
+    SET_SIZE = 50
 
-@dataclass(frozen=True)
-class _Pattern:
-    """One compiled pattern and the words it needs."""
+    def __init__(self, patterns: list[str], names: list[str]) -> None:
+        options = _re2_options()
+        self.exact = [re.compile(p) for p in patterns]
+        self.loose = []
+        self.sets: list[tuple[re2.Set, int, int]] = []  # (set, first pattern, sentinel)
+        for first in range(0, len(patterns), self.SET_SIZE):
+            patterns_set = re2.Set.SearchSet(options)
+            for pattern, name in zip(patterns[first:first + self.SET_SIZE], names[first:first + self.SET_SIZE]):
+                loose = without_lookarounds(pattern).encode("utf-8")
+                regex = re2._re2.RE2(loose, options)
+                if not regex.ok():
+                    raise ScreeningError(f"{name}: pattern {pattern!r} cannot be matched fast (by RE2): {regex.error()}")
+                self.loose.append(regex)
+                patterns_set.Add(loose)
+            sentinel = patterns_set.Add(b"")  # matches every text
+            patterns_set.Compile()
+            self.sets.append((patterns_set, first, sentinel))
 
-    regex: re.Pattern[str]
-    clauses: tuple[frozenset[str], ...]
+    def hits(self, data: bytes) -> list[int] | None:
+        """The patterns whose loose form matches somewhere, in order. None if RE2 could not
+        tell (its automaton outgrew its memory): then the caller must use Python `re`."""
+        out = []
+        for patterns_set, first, sentinel in self.sets:
+            found = patterns_set.Match(data) or ()
+            if sentinel not in found:
+                return None
+            out.extend(first + k for k in sorted(found) if k != sentinel)
+        return out
 
-    def possible(self, words: set[str]) -> bool:
-        for c in self.clauses:
-            if c.isdisjoint(words):
-                return False
-        return True
+    def matches(self, i: int, t: str, data: bytes):
+        """Pattern i's matches in t, one per place it matches, in order: the places where
+        its loose form matches (RE2), each checked with the exact pattern."""
+        exact, loose, pos, end = self.exact[i], self.loose[i].Match, 0, len(data)
+        for _ in range(self.PLACES):
+            place = loose(_UNANCHORED, data, pos, end)[0][0]
+            if place < 0:
+                return
+            if (m := exact.match(t, place)) is not None:
+                yield m
+            pos = place + 1
+        m = exact.search(t, pos)  # a message repeating one phrase: `re` scans the rest
+        while m is not None:
+            yield m
+            m = exact.search(t, m.start() + 1)
 
-
-class _Index:
-    """Finds the patterns that could match a message, from its words."""
-
-    def __init__(self, patterns: list[str]) -> None:
-        self.patterns = [_Pattern(re.compile(p), tuple(required_words(p))) for p in patterns]
-        self.always: list[int] = []
-        self.by_word: dict[str, list[int]] = {}
-        for i, pat in enumerate(self.patterns):
-            if not pat.clauses:
-                self.always.append(i)
-                continue
-            anchor = max(pat.clauses, key=_telling)
-            for word in anchor:
-                self.by_word.setdefault(word, []).append(i)
-        self.keys = frozenset(self.by_word)
-
-    def candidates(self, words: set[str]) -> list[tuple[int, _Pattern]]:
-        """(number, pattern) of every pattern the words allow, in file order."""
-        ids = set(self.always)
-        for word in self.keys.intersection(words):
-            ids.update(self.by_word[word])
-        return [(i, self.patterns[i]) for i in sorted(ids) if self.patterns[i].possible(words)]
 
 # ---------------------------------------------------------------------------------------
 # Screening
-#
-# Speed, by design. Python's regex engine costs ~30 ns per pattern per position, so no
-# pattern is ever run over a whole long message "just in case":
-#   1. the message is normalised once and padded so that every word starts after a space;
-#      a pattern's leading \b is compiled as that literal space, which lets the engine skip
-#      ahead with its fast literal-prefix scan instead of trying every position;
-#   2. the message's words are collected once; a pattern is a candidate only when every
-#      clause of words it needs is present (the prefilter above);
-#   3. a candidate runs only in regions around the occurrences of its *anchor* words (its
-#      most telling clause), REACH characters either side, never over the whole text.
-# Idioms and negations are found the same way, so a 4096-character message costs a few
-# hundred microseconds at most. The whole message is one text: no sentence or window cut
-# can split a match.
-_SPACE_AFTER_MARK = re.compile(r"([^\w\s])(?=[a-z])")
-_LEADING_B = re.compile(r"^((?:\(\?<[!=](?:[^()\\]|\\.|\([^()]*\))*\))*)\\b")
-
-
-def _literal_start(pattern: str) -> str:
-    """`\bword...` → ` word...` (and `(?<!x)\bword` → ` (?<!x)word`): the padded text puts a
-    space before every word, so this matches the same places, and a literal first character
-    lets the regex engine skip ahead quickly."""
-    m = _LEADING_B.match(pattern)
-    if not m:
-        return pattern
-    return " " + m.group(1) + pattern[m.end():]
+# normalise() leaves only ASCII, so a mark is an ASCII character that is neither a word
+# character nor a space: written out, a class the regex engine checks quickly.
+_MARKS_ASCII = "".join(c for c in map(chr, range(128)) if not (c.isalnum() or c == "_" or c.isspace()))
+_SPACE_AFTER_MARK = re.compile(f"([{re.escape(_MARKS_ASCII)}])(?=[a-z])")
+_MARK_THEN_LETTER = re2.compile(f"[{re.escape(_MARKS_ASCII)}][a-z]")
 
 
 def prepare_text(text: str) -> str:
-    """Normalised text, padded so that every word is preceded by a space."""
+    """Normalised text, padded with a space at each end and after each mark that is
+    followed by a letter ("end.then" → "end. then"), so that words stand apart."""
     t = normalise(text)
     if not t:
         return ""
-    return " " + _SPACE_AFTER_MARK.sub(r"\1 ", t) + " "
+    if _MARK_THEN_LETTER.search(t) is not None:
+        t = _SPACE_AFTER_MARK.sub(r"\1 ", t)
+    return " " + t + " "
 
 
 @dataclass(frozen=True)
@@ -496,52 +408,59 @@ class Hit:
     words: str
 
 
-class _Occurrences:
-    """Where words with given beginnings occur in one text (found with str.find, cached)."""
+class _Spans:
+    """Where a section's patterns matched, ready for the two questions screening asks."""
 
-    MANY = 48
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(spans)
+        self.starts = [a for a, _ in spans]
+        self.reach = list(itertools.accumulate((b for _, b in spans), max))  # furthest end so far
 
-    def __init__(self, t: str) -> None:
-        self.t = t
-        self.cache: dict[str, list[int]] = {}
+    def overlap(self, start: int, end: int) -> bool:
+        """Does any span overlap [start, end)?"""
+        k = bisect.bisect_left(self.starts, end)  # spans starting before `end`
+        return k > 0 and self.reach[k - 1] > start
 
-    def of(self, prefix: str) -> list[int]:
-        found = self.cache.get(prefix)
-        if found is None:
-            found, needle, find, i = [], " " + prefix, self.t.find, 0
-            while True:
-                i = find(needle, i)
-                if i < 0:
-                    break
-                found.append(i)
-                if len(found) > self.MANY:  # a common word: its regions cover the text anyway
-                    break
-                i += 1
-            self.cache[prefix] = found
-        return found
+    def cover_end(self, end: int) -> bool:
+        """Does any span start before `end` and reach it?"""
+        k = bisect.bisect_left(self.starts, end)
+        return k > 0 and self.reach[k - 1] >= end
+
+
+def _counts(m: re.Match[str], idioms: _Spans, negations: _Spans) -> bool:
+    """A risk match counts unless it overlaps an idiom, or a negation overlaps it up to
+    its end."""
+    start, end = m.span()
+    return not idioms.overlap(start, end) and not negations.cover_end(end)
+
+
+def _every(regex: re.Pattern[str], t: str):
+    """regex's match at each place in t where it matches, in order."""
+    m = regex.search(t)
+    while m is not None:
+        yield m
+        m = regex.search(t, m.start() + 1)
 
 
 class Screener:
     """All languages' patterns, compiled once; `screen` is safe to call from any thread."""
 
-    REACH = 110  # a match containing an anchor word lies within this many characters of it
-    SHORT = 2 * REACH + 40  # a text this short is one region
-
     def __init__(self, groups: list[Group]) -> None:
         self.groups = groups
-        by_section = {s: [g for g in groups if g.section == s] for s in ("idiom", "negation", "group")}
-        self._idiom = _Index([_literal_start(p) for g in by_section["idiom"] for p in g.patterns])
-        self._negation = _Index([_literal_start(p) for g in by_section["negation"] for p in g.patterns])
-        # All risk patterns of all languages in one index, in KINDS order; each pattern
-        # knows its kind (and, for a plan, the kind it implies).
+        idioms = [g for g in groups if g.section == "idiom"]
+        negations = [g for g in groups if g.section == "negation"]
+        # All risk patterns of all languages, in KINDS order; each knows its kind (and,
+        # for a plan, the kind it implies).
         order = {k: i for i, k in enumerate(KINDS)}
-        risk = sorted(by_section["group"], key=lambda g: (order[g.kind], g.implies or ""))
-        self._risk = _Index([_literal_start(p) for g in risk for p in g.patterns])
-        self._kind_of = [(g.kind, g.implies) for g in risk for _ in g.patterns]
-        self._group_regex = {g.name: re.compile(_alternation([_literal_start(p) for p in g.patterns]))
-                             for g in by_section["group"]}
-        for index in (self._idiom, self._negation, self._risk):
-            index.anchors = [max(p.clauses, key=_telling) if p.clauses else None for p in index.patterns]
+        risk = sorted((g for g in groups if g.section == "group"), key=lambda g: (order[g.kind], g.implies or ""))
+        every = [(g, p) for part in (idioms, negations, risk) for g in part for p in g.patterns]
+        self._matcher = _Matcher([p for _, p in every], [g.name for g, _ in every])
+        self._regexes = self._matcher.exact
+        self._idioms = range(0, sum(len(g.patterns) for g in idioms))
+        self._negations = range(self._idioms.stop, self._idioms.stop + sum(len(g.patterns) for g in negations))
+        self._risk = range(self._negations.stop, len(every))
+        self._kind_of = {i: (g.kind, g.implies) for i, (g, _) in enumerate(every) if i in self._risk}
+        self._group_regex = {g.name: re.compile(_alternation(g.patterns)) for g in risk}
 
     @classmethod
     def load(cls, directory: Path) -> "Screener":
@@ -557,126 +476,83 @@ class Screener:
             raise ScreeningError(f"{directory}: no [[group]] of risk patterns in any file")
         return cls(groups)
 
-    # --- regions ------------------------------------------------------------------------
-    def _regions(self, clauses: tuple[frozenset[str], ...], occ: _Occurrences, words: set[str]) -> list[tuple[int, int]]:
-        """Merged (start, end) stretches of the text around the words of the pattern's
-        clause that is rarest in this text (every clause must occur in any match)."""
-        n = len(occ.t)
-        if not clauses or n <= self.SHORT:
-            return [(0, n)]
-        best: list[int] | None = None
-        for clause in clauses:
-            points: list[int] = []
-            for prefix in clause.intersection(words):
-                points.extend(occ.of(prefix))
-                if len(points) > _Occurrences.MANY or (best is not None and len(points) >= len(best)):
-                    break
-            else:
-                if best is None or len(points) < len(best):
-                    best = points
-        if best is None:
-            return [(0, n)]
-        best.sort()
-        reach, out = self.REACH, []
-        for p in best:
-            s, e = max(0, p - reach), min(n, p + reach)
-            if out and s <= out[-1][1]:
-                out[-1] = (out[-1][0], e)
-            else:
-                out.append((s, e))
-        return out
-
-    @staticmethod
-    def _negated(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-        return any(ns < end <= ne for ns, ne in spans)
-
-    def _first(self, regex: re.Pattern[str], t: str, spans: list[tuple[int, int]],
-               pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
-        endpos = len(t) if endpos is None else endpos
-        m = regex.search(t, pos, endpos)
-        while m is not None and spans and self._negated(m.start(), m.end(), spans):
-            m = regex.search(t, m.start() + 1, endpos)
-        return m
-
-    def _spans(self, index: _Index, words: set[str], t: str, occ: _Occurrences) -> list[tuple[int, int]]:
-        """Where the index's candidate patterns match, searched only near their anchors."""
-        spans: list[tuple[int, int]] = []
-        for i, pat in index.candidates(words):
-            for s, e in self._regions(pat.clauses, occ, words):
-                spans.extend(m.span() for m in pat.regex.finditer(t, s, e))
-        return spans
-
-    def _prepare(self, t: str, words: set[str] | None = None) -> tuple[str, set[str], list[tuple[int, int]], _Occurrences]:
-        """The padded text with idioms blanked (same length), its words, negated spans."""
-        if words is None:
-            words = message_words(t)
-        occ = _Occurrences(t)
-        blanks = [span for span in self._spans(self._idiom, words, t, occ) if span[1] - span[0] >= 2]
-        if blanks:  # an idiom becomes " ~~~ ": no word, no sentence end, same length
-            chars = list(t)
-            for a, b in blanks:
-                chars[a:b] = " " + "~" * (b - a - 2) + " "
-            t = "".join(chars)  # same length: the positions found so far still hold (a superset)
-            occ.t = t
-        return t, words, self._spans(self._negation, words, t, occ), occ
-
+    # --- the exact patterns, where the loose ones say --------------------------------------
     def screen(self, text: str) -> frozenset[str]:
         """The kinds of risk the message speaks of; empty when none."""
         t = prepare_text(text)
         if not t:
             return frozenset()
-        words = message_words(t)
-        risky = self._risk.candidates(words)
-        if not risky:  # the usual case: no risk word at all
-            return frozenset()
-        t, _, spans, occ = self._prepare(t, words)
+        data = t.encode("ascii")
+        hits = self._matcher.hits(data)
+        if hits is None:
+            return self.screen_slowly(text)
         found: set[str] = set()
-        kind_of = self._kind_of
-        for i, pat in risky:
-            kind, implies = kind_of[i]
+        idioms = negations = None  # sought only once a risk pattern matches
+        for i in hits:
+            if i not in self._risk:
+                continue
+            kind, implies = self._kind_of[i]
             if kind in found and (implies is None or implies in found):
                 continue
-            for s, e in self._regions(pat.clauses, occ, words):
-                if self._first(pat.regex, t, spans, s, e) is not None:
+            for m in self._matcher.matches(i, t, data):
+                if idioms is None:
+                    idioms = self._spans(self._idioms, hits, t, data)
+                    negations = self._spans(self._negations, hits, t, data)
+                if _counts(m, idioms, negations):
                     found.add(kind)
                     if implies:
                         found.add(implies)  # a plan always comes with the kind it is a plan for
                     break
         return frozenset(found)
 
+    def _spans(self, section: range, hits, t: str, data: bytes) -> _Spans:
+        """Every match of the section's patterns, one per place each matches."""
+        return _Spans([m.span() for i in hits if i in section for m in self._matcher.matches(i, t, data)])
+
+    # --- the reference, for tests and for when RE2 gives up --------------------------------
+    # A risk match does not count if it overlaps a match of an idiom (it is an everyday
+    # phrase: "this homework is killing me") or if a negation's match overlaps it and
+    # reaches its end (the negation governs that very phrase: "im not suicidal"); anything
+    # else in the message still counts ("im not ok, i want to die" fires).
     def screen_slowly(self, text: str) -> frozenset[str]:
-        """The same answer as `screen`, without prefilter or regions: every idiom, negation
-        and risk pattern over the whole text. For tests that the fast path hides nothing."""
+        """The same answer as `screen`, by running every idiom, negation and risk pattern
+        with Python `re` over the whole text. For tests, and for when RE2 cannot tell."""
         t = prepare_text(text)
-        if not t:
-            return frozenset()
-        for pat in self._idiom.patterns:
-            t = pat.regex.sub(lambda m: " " + "~" * (len(m.group(0)) - 2) + " " if len(m.group(0)) >= 2 else m.group(0), t)
-        spans = [m.span() for pat in self._negation.patterns for m in pat.regex.finditer(t)]
+        idioms, negations = self._all_spans(self._idioms, t), self._all_spans(self._negations, t)
         found: set[str] = set()
-        for i, pat in enumerate(self._risk.patterns):
-            if self._first(pat.regex, t, spans) is not None:
+        for i in self._risk:
+            if self._first(self._regexes[i], t, idioms, negations) is not None:
                 kind, implies = self._kind_of[i]
                 found.add(kind)
                 if implies:
                     found.add(implies)
         return frozenset(found)
 
+    def _all_spans(self, section: range, t: str) -> _Spans:
+        """Every match of the section's patterns, one per place each matches."""
+        return _Spans([m.span() for i in section for m in _every(self._regexes[i], t)])
+
+    def _first(self, regex: re.Pattern[str], t: str, idioms, negations) -> re.Match[str] | None:
+        """The first match of regex in t that counts."""
+        return next((m for m in _every(regex, t) if _counts(m, idioms, negations)), None)
+
     def explain(self, text: str) -> list[Hit]:
         """Every group that fires on `text` and the words it matched: for reviewing patterns."""
         t = prepare_text(text)
-        if not t:
-            return []
-        t, _, spans, _ = self._prepare(t)
+        idioms, negations = self._all_spans(self._idioms, t), self._all_spans(self._negations, t)
         hits = []
         for g in self.groups:
             if g.section == "group":
-                m = self._first(self._group_regex[g.name], t, spans)
+                m = self._first(self._group_regex[g.name], t, idioms, negations)
                 if m is not None:
                     hits.append(Hit(g.kind, g.name, g.about, m.group(0).strip()))
         return hits
 
     def normalised(self, text: str) -> str:
-        """The text as risk patterns see it: normalised, padded, idioms blanked."""
+        """The text as patterns see it (normalised and padded), idioms shown as " ~~~ "."""
         t = prepare_text(text)
-        return self._prepare(t)[0] if t else ""
+        chars = list(t)
+        for a, b in (m.span() for i in self._idioms for m in _every(self._regexes[i], t)):
+            if b - a >= 2:
+                chars[a:b] = " " + "~" * (b - a - 2) + " "
+        return "".join(chars)
