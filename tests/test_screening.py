@@ -23,7 +23,7 @@ def screener() -> Screener:
 
 # --- the labelled sets -------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["tuning", "tuning 2"])
+@pytest.mark.parametrize("name", ["tuning", "tuning 2", "tuning 3"])
 def test_the_targets_hold_on_the_tuning_sets(screener: Screener, name: str):
     figures = evaluate(screener, read_set(SETS[name]))
     assert figures.risk and figures.negatives
