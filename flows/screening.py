@@ -14,21 +14,25 @@ answer is a frozenset of kinds (empty when nothing was found):
 How it works, in the order it happens:
 1. `normalise` the text: lowercase (casefold), accents stripped (NFKD), apostrophes deleted
    ("don't" → "dont", "j'ai" → "jai"), hyphens and dashes to spaces, whitespace collapsed,
-   letters repeated 3+ times cut to two ("soooo" → "soo").
-2. Blank out every *idiom* ("this homework is killing me", "me muero de hambre") so its
-   words cannot trigger anything.
-3. Find *negations* ("not suicidal", "no quiero morir"). A risk match is dropped only when a
-   negation overlaps it and reaches its end, i.e. the negation governs that very phrase;
-   anything else in the message is still screened ("im not ok, i want to die" fires).
-4. Match the risk *groups*; each group has a kind. A "plan" group also names the kind it
+   letters repeated 3+ times cut to two ("soooo" → "soo"). Patterns are folded the same way.
+2. Match the risk *groups*; each group has a kind. A "plan" group also names the kind it
    implies (`implies`, "suicidal" unless it says "self_harm").
+3. A risk match does not count if it overlaps an everyday *idiom* ("this homework is
+   killing me", "me muero de hambre"), or if a *negation* overlaps it and reaches its end,
+   i.e. governs that very phrase ("not suicidal", "no quiero morir"). Anything else in the
+   message still counts ("im not ok, i want to die" fires).
 
 The patterns are data: content/screening/<language>.toml, one file per language, all of
 them run on every message (people mix languages). Patterns are Python regular expressions
 written against the normalised text. Reusable pieces live in the file's `[define]` table
-and are used as `{name}`. To keep matching fast on a 4096-character message, a repeated
-group must have an upper bound (`(?:\\W+\\w+){0,3}`, never `(...)+` or `(...)*`) and `.*`/`.+`
-are refused: use a bounded gap such as `[^.!?\\n]{0,40}`.
+and are used as `{name}`. A repeated group must have an upper bound (`(?:\\W+\\w+){0,3}`,
+never `(...)+` or `(...)*`) and `.*`/`.+` are refused: use a bounded gap such as
+`[^.!?\\n]{0,40}`.
+
+Speed: Python's `re` backtracks, and a thousand patterns over a long message would cost
+many milliseconds, so RE2 (linear time, no backtracking) first finds the few patterns
+that could match and where (see _Matcher); Python `re` then checks just those places.
+`screen_slowly` runs every pattern with `re` alone: the tests check both always agree.
 """
 
 from __future__ import annotations
@@ -43,12 +47,6 @@ from pathlib import Path
 
 import re2
 
-try:  # Python 3.11+
-    from re import _constants as _sc, _parser as _sp
-except ImportError:  # pragma: no cover - older Pythons
-    import sre_constants as _sc  # type: ignore[no-redef]
-    import sre_parse as _sp  # type: ignore[no-redef]
-
 KINDS = ("suicidal", "plan", "self_harm", "harm_from_others", "harm_to_others", "under_18")
 PLAN_IMPLIES = ("suicidal", "self_harm")
 
@@ -61,7 +59,6 @@ class ScreeningError(Exception):
 # Normalisation
 _APOSTROPHES = "'\u2019\u2018\u02bc\u02bb`\u00b4\u2032\u02b9"
 _DASH_CHARS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
-_TIDY = str.maketrans({**{c: None for c in _APOSTROPHES}, **{c: " " for c in _DASH_CHARS}})
 _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u200b-\u200f\u2060\ufeff\u00ad]")
 _MARK_RUN = re.compile(_MARKS.pattern + "+")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
@@ -309,9 +306,11 @@ def _group_end(pattern: str, i: int) -> int:
     return j
 
 
-def _re2_options() -> "re2.Options":
+def _re2_options(max_mem: int) -> re2.Options:
     options = re2.Options()
-    options.max_mem = 256 << 20  # room for the set's automaton; see _Loose.hits
+    # RE2 builds its automaton lazily and keeps it within max_mem (starting afresh when
+    # full); a set that cannot cope says so, and the caller then uses Python `re`.
+    options.max_mem = max_mem
     options.log_errors = False
     options.never_capture = True  # only where a match starts matters
     return options
@@ -330,25 +329,40 @@ class _Matcher:
     # RE2 builds its automaton as it reads; one automaton for a thousand patterns meets
     # so many new states in each new long message that it costs milliseconds. Several
     # smaller sets meet far fewer.
-    SET_SIZE = 50
+    SET_SIZE = 100
 
     def __init__(self, patterns: list[str], names: list[str]) -> None:
-        options = _re2_options()
+        options = _re2_options(1 << 20)
         self.exact = [re.compile(p) for p in patterns]
         self.loose = []
+        forms = []
+        for pattern, name in zip(patterns, names):
+            loose = without_lookarounds(pattern).encode("utf-8")
+            regex = re2._re2.RE2(loose, options)
+            if not regex.ok():
+                raise ScreeningError(f"{name}: pattern {pattern!r} cannot be matched fast (by RE2): {regex.error()}")
+            self.loose.append(regex)
+            forms.append(loose)
         self.sets: list[tuple[re2.Set, int, int]] = []  # (set, first pattern, sentinel)
-        for first in range(0, len(patterns), self.SET_SIZE):
-            patterns_set = re2.Set.SearchSet(options)
-            for pattern, name in zip(patterns[first:first + self.SET_SIZE], names[first:first + self.SET_SIZE]):
-                loose = without_lookarounds(pattern).encode("utf-8")
-                regex = re2._re2.RE2(loose, options)
-                if not regex.ok():
-                    raise ScreeningError(f"{name}: pattern {pattern!r} cannot be matched fast (by RE2): {regex.error()}")
-                self.loose.append(regex)
-                patterns_set.Add(loose)
-            sentinel = patterns_set.Add(b"")  # matches every text
+        for first in range(0, len(forms), self.SET_SIZE):
+            self._add_sets(forms, first, min(len(forms), first + self.SET_SIZE))
+
+    def _add_sets(self, forms: list[bytes], first: int, stop: int) -> None:
+        """One set for forms[first:stop], or two halves if RE2 finds it too big."""
+        patterns_set = re2.Set.SearchSet(_re2_options(8 << 20))
+        for form in forms[first:stop]:
+            patterns_set.Add(form)
+        sentinel = patterns_set.Add(b"")  # matches every text
+        try:
             patterns_set.Compile()
-            self.sets.append((patterns_set, first, sentinel))
+        except re2.error:
+            if stop - first == 1:
+                raise ScreeningError(f"pattern {forms[first]!r} is too big for RE2") from None
+            middle = (first + stop) // 2
+            self._add_sets(forms, first, middle)
+            self._add_sets(forms, middle, stop)
+            return
+        self.sets.append((patterns_set, first, sentinel))
 
     def hits(self, data: bytes) -> list[int] | None:
         """The patterns whose loose form matches somewhere, in order. None if RE2 could not
@@ -456,14 +470,14 @@ class Screener:
         every = [(g, p) for part in (idioms, negations, risk) for g in part for p in g.patterns]
         self._matcher = _Matcher([p for _, p in every], [g.name for g, _ in every])
         self._regexes = self._matcher.exact
-        self._idioms = range(0, sum(len(g.patterns) for g in idioms))
+        self._idioms = range(sum(len(g.patterns) for g in idioms))
         self._negations = range(self._idioms.stop, self._idioms.stop + sum(len(g.patterns) for g in negations))
         self._risk = range(self._negations.stop, len(every))
         self._kind_of = {i: (g.kind, g.implies) for i, (g, _) in enumerate(every) if i in self._risk}
         self._group_regex = {g.name: re.compile(_alternation(g.patterns)) for g in risk}
 
     @classmethod
-    def load(cls, directory: Path) -> "Screener":
+    def load(cls, directory: Path) -> Screener:
         """Read directory/*.toml (one per language), check and compile them."""
         directory = Path(directory)
         files = sorted(directory.glob("*.toml"))

@@ -5,7 +5,6 @@ The figures on the labelled sets are printed by `python -m tests.screening_repor
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -194,7 +193,10 @@ def test_an_empty_directory_is_an_error(tmp_path: Path):
         Screener.load(tmp_path)
 
 
-# --- speed -----------------------------------------------------------------------------
+# --- the fast path --------------------------------------------------------------------
+# Speed is measured in bench/bench_screening.py, not asserted here; these check that the
+# fast path (RE2 finding where patterns could match) gives the very answer of running
+# every pattern with Python `re` over the whole text, on messages built to be awkward.
 
 ADVERSARIAL = [
     "kill " * 819,
@@ -208,39 +210,36 @@ ADVERSARIAL = [
     "x" * 4000 + " i want to die",
     "é" * 4096,
     "😭" * 2048,
+    "this homework is killing me " * 140 + "and i want to die",
+    "im not suicidal, " * 200 + "i want to kill myself",
 ]
 
 
-def _chat(joiner: str) -> str:
-    """4096 characters of varied everyday chat (the tuning set's negatives, joined)."""
-    rows = [r["text"] for r in read_set(SETS["tuning"]) if not r["kinds"]]
+def _chat(joiner: str, name: str = "tuning") -> str:
+    """4096 characters of varied everyday chat (a tuning set's negatives, joined)."""
+    rows = [r["text"] for r in read_set(SETS[name]) if not r["kinds"]]
     return joiner.join(rows)[:4096]
 
 
-def test_a_long_varied_message_is_fast(screener: Screener):
-    for text in (_chat(". "), _chat(" ")):
-        screener.screen(text)
-        start = time.perf_counter()
-        for _ in range(5):
-            screener.screen(text)
-        assert (time.perf_counter() - start) / 5 < 0.050
-
-
 def test_the_fast_path_never_hides_a_match(screener: Screener):
-    """The word prefilter and the anchor regions give the same answer as running every
-    idiom, negation and risk pattern over the whole text."""
-    texts = [r["text"] for name in ("tuning", "tuning 2") for r in read_set(SETS[name])]
-    texts += ADVERSARIAL + [_chat(". "), _chat(" ")]
+    texts = [r["text"] for name in ("tuning", "tuning 2", "tuning 3") for r in read_set(SETS[name])]
+    texts += ADVERSARIAL + [_chat(joiner, name) for joiner in (". ", " ") for name in ("tuning", "tuning 3")]
     texts.append(" and then ".join(texts[:400])[:4096])  # risk words far apart in one long text
+    texts.append(" ".join(texts[::7])[:4096])
     for text in texts:
         assert screener.screen(text) == screener.screen_slowly(text), text[:80]
 
 
-@pytest.mark.parametrize("text", ADVERSARIAL, ids=range(len(ADVERSARIAL)))
-def test_a_4096_character_adversarial_message_is_fast(screener: Screener, text: str):
-    text = text[:4096]
-    screener.screen(text)  # warm
-    start = time.perf_counter()
-    for _ in range(5):
-        screener.screen(text)
-    assert (time.perf_counter() - start) / 5 < 0.050
+def test_when_re2_cannot_tell_python_re_answers(screener: Screener, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(screener._matcher, "hits", lambda data: None)  # as when its automaton is full
+    assert screener.screen("i want to die") == {"suicidal"}
+    assert screener.screen("this homework is killing me") == frozenset()
+
+
+def test_a_pattern_re2_cannot_read_is_named(tmp_path: Path):
+    (tmp_path / "xx.toml").write_text(
+        "[[group]]\nkind = 'suicidal'\nabout = 'x'\npatterns = ['\\bdie\\b', 'ab++c']\n", encoding="utf-8"
+    )
+    with pytest.raises(ScreeningError) as info:
+        Screener.load(tmp_path)
+    assert "xx.toml [[group]] #1" in str(info.value) and "ab++c" in str(info.value)
