@@ -36,7 +36,7 @@ def test_the_targets_hold_on_the_tuning_sets(screener: Screener, name: str):
 # `python -m tests.screening_report` and tracked in the issue; this only guards against
 # regression: the floor is the figure last measured, rounded down to 2 decimals. The
 # message names aggregate figures only, never lines.
-HELD_OUT_RECALL_FLOOR = 0.95  # measured 0.959 (116/121), false alarms 0.010 (1/104)
+HELD_OUT_RECALL_FLOOR = 0.97  # measured 0.975 (118/121), false alarms 0.010 (1/104), 2026-11-24
 
 
 def test_held_out_does_not_regress(screener: Screener):
