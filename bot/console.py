@@ -8,8 +8,11 @@ reads piped input too, and ends with status 0 at the end of input.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from pathlib import Path
 from typing import TextIO
 
+from bot.scheduler import TICK, Ticker
 from bot.storage import Storage
 from flows import markup
 from flows.content import Content
@@ -30,6 +33,11 @@ class Console:
         if replies:
             self.buttons = []
         for reply in replies:
+            if reply.document is not None:
+                path = Path(reply.document.filename).resolve()
+                path.write_bytes(reply.document.content)
+                print(markup.to_plain(reply.text), f"\n({path})", file=self.output)
+                continue
             print(markup.to_plain(reply.text), file=self.output)
             for row in reply.buttons:
                 for button in row:
@@ -71,13 +79,27 @@ async def run_console(
         await console.show(prompt)
     else:
         await console.say(Incoming(CONSOLE_USER, CONSOLE_USER, "command", command="start"))
-    interactive = stdin.isatty()
+    # The same tick as in Telegram: what falls due while it runs is printed.
+    ticker = Ticker(storage, console.engine, lambda chat_id, replies: console.show(replies))
+    ticking = asyncio.create_task(_tick_forever(ticker))
+    try:
+        interactive = stdin.isatty()
+        while True:
+            if interactive:
+                print("> ", end="", file=stdout, flush=True)
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                return 0
+            incoming = console.read(line)
+            if incoming is not None:
+                await console.say(incoming)
+    finally:
+        ticking.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticking
+
+
+async def _tick_forever(ticker: Ticker) -> None:
     while True:
-        if interactive:
-            print("> ", end="", file=stdout, flush=True)
-        line = await asyncio.to_thread(stdin.readline)
-        if not line:
-            return 0
-        incoming = console.read(line)
-        if incoming is not None:
-            await console.say(incoming)
+        await ticker.tick()
+        await asyncio.sleep(TICK)

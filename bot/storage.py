@@ -14,7 +14,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.crypto import Cipher, WrongKeyError
-from flows.core import FlowState, Safety, Settings, UserState
+from flows.core import Due, Entry, FlowState, Safety, Settings, UserState
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,29 @@ MIGRATIONS: list[str] = [
         content BLOB NOT NULL               -- encrypted JSON: the kinds of risk, never the text
     );
     CREATE INDEX risk_events_by_user ON risk_events (user_id, at);
+    """,
+    """
+    ALTER TABLE users ADD COLUMN entries_made INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE users ADD COLUMN suspended BLOB;     -- encrypted JSON: practices a reminder interrupted
+    CREATE TABLE entries (
+        user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        id INTEGER NOT NULL,                -- numbered per person
+        kind TEXT NOT NULL,                 -- mood, thought, checkin, activity
+        at TEXT NOT NULL,
+        content BLOB NOT NULL,              -- encrypted JSON: their words and scores
+        PRIMARY KEY (user_id, id)
+    );
+    CREATE INDEX entries_by_kind ON entries (user_id, kind, at);
+    CREATE TABLE scheduled (
+        user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        key TEXT NOT NULL,                  -- one send: "mood_prompt:2026-11-24", "plan:12:..."
+        kind TEXT NOT NULL,
+        ref INTEGER,                        -- an entry id, never text
+        due_at TEXT NOT NULL,               -- UTC
+        status TEXT NOT NULL DEFAULT 'due', -- due, sent (claimed before sending), skipped
+        PRIMARY KEY (user_id, key)
+    );
+    CREATE INDEX scheduled_due ON scheduled (status, due_at);
     """,
 ]
 
@@ -121,14 +144,16 @@ class Storage:
 
     async def load(self, user_id: int, chat_id: int) -> UserState:
         async with self._db.execute(
-            "SELECT u.chat_id, u.active, u.last_update_id, u.questions_asked, u.settings, u.safety, f.flow, f.step, f.seq, f.answers"
+            "SELECT u.chat_id, u.active, u.last_update_id, u.questions_asked, u.settings, u.safety,"
+            " u.entries_made, u.suspended, f.flow, f.step, f.seq, f.answers"
             " FROM users u LEFT JOIN flow_state f USING (user_id) WHERE u.user_id = ?",
             (user_id,),
         ) as cursor:
             row = await cursor.fetchone()
         if row is None:
             return UserState(user_id, chat_id)
-        stored_chat, active, last_update_id, questions_asked, settings, safety, flow, step, seq, answers = row
+        (stored_chat, active, last_update_id, questions_asked, settings, safety, entries_made, suspended,
+         flow, step, seq, answers) = row
         flow_state = FlowState(flow, step, seq, self._cipher.decrypt(answers)) if flow else None
         return UserState(
             user_id,
@@ -139,17 +164,31 @@ class Storage:
             last_update_id,
             questions_asked,
             Safety.from_dict(self._cipher.decrypt(safety)) if safety else Safety(),
+            entries_made=entries_made,
+            suspended=[FlowState(**f) for f in self._cipher.decrypt(suspended)] if suspended else [],
         )
+
+    async def history(self, user_id: int) -> list[Entry]:
+        """Every entry of theirs, newest first."""
+        async with self._db.execute(
+            "SELECT id, kind, at, content FROM entries WHERE user_id = ? ORDER BY at DESC, id DESC", (user_id,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [Entry(entry_id, kind, at, self._cipher.decrypt(content)) for entry_id, kind, at, content in rows]
 
     async def save(self, state: UserState) -> None:
         now = _now()
         db = self._db
+        if state.erase:
+            await self._erase(state)
+            return
         await db.execute(
             "INSERT INTO users (user_id, chat_id, active, last_update_id, questions_asked, created_at,"
-            " updated_at, settings, safety) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " updated_at, settings, safety, entries_made, suspended) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, active = excluded.active,"
             " last_update_id = excluded.last_update_id, questions_asked = excluded.questions_asked,"
-            " updated_at = excluded.updated_at, settings = excluded.settings, safety = excluded.safety",
+            " updated_at = excluded.updated_at, settings = excluded.settings, safety = excluded.safety,"
+            " entries_made = excluded.entries_made, suspended = excluded.suspended",
             (
                 state.user_id,
                 state.chat_id,
@@ -160,8 +199,34 @@ class Storage:
                 now,
                 self._cipher.encrypt(state.settings.to_dict()),
                 None if state.safety == Safety() else self._cipher.encrypt(state.safety.to_dict()),
+                state.entries_made,
+                self._cipher.encrypt([vars(f) for f in state.suspended]) if state.suspended else None,
             ),
         )
+        for entry in state.saves:
+            await db.execute(
+                "INSERT INTO entries (user_id, id, kind, at, content) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (user_id, id) DO UPDATE SET content = excluded.content",
+                (state.user_id, entry.id, entry.kind, entry.at, self._cipher.encrypt(entry.data)),
+            )
+        state.saves.clear()
+        for entry_id in state.forget:
+            await db.execute("DELETE FROM entries WHERE user_id = ? AND id = ?", (state.user_id, entry_id))
+            await db.execute("DELETE FROM scheduled WHERE user_id = ? AND ref = ?", (state.user_id, entry_id))
+        state.forget.clear()
+        for kind, ref in state.unschedule:
+            await db.execute(
+                "DELETE FROM scheduled WHERE user_id = ? AND kind = ? AND status = 'due' AND (? IS NULL OR ref = ?)",
+                (state.user_id, kind, ref, ref),
+            )
+        state.unschedule.clear()
+        for due in state.schedule:
+            # A key already used (sent, or still due) stays as it is: nothing goes out twice.
+            await db.execute(
+                "INSERT OR IGNORE INTO scheduled (user_id, key, kind, ref, due_at) VALUES (?, ?, ?, ?, ?)",
+                (state.user_id, due.key, due.kind, due.ref, due.due_at),
+            )
+        state.schedule.clear()
         for event in state.new_risk_events:
             await db.execute(
                 "INSERT INTO risk_events (user_id, at, content) VALUES (?, ?, ?)",
@@ -193,3 +258,52 @@ class Storage:
         async with self._db.execute("SELECT active FROM users WHERE user_id = ?", (user_id,)) as cursor:
             row = await cursor.fetchone()
         return None if row is None else bool(row[0])
+
+    # ------------------------------------------------------------------ scheduled rows
+
+    async def due(self, now: datetime, limit: int = 500) -> list[tuple[int, int, Due]]:
+        """(user_id, chat_id, row) for rows due by `now` that were not sent, oldest first,
+        for people who can still be reached."""
+        async with self._db.execute(
+            "SELECT s.user_id, u.chat_id, s.key, s.kind, s.due_at, s.ref FROM scheduled s JOIN users u USING (user_id)"
+            " WHERE s.status = 'due' AND s.due_at <= ? AND u.active = 1 ORDER BY s.due_at LIMIT ?",
+            (now.astimezone(timezone.utc).isoformat(timespec="seconds"), limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [(user_id, chat_id, Due(key, kind, due_at, ref)) for user_id, chat_id, key, kind, due_at, ref in rows]
+
+    async def claim(self, user_id: int, key: str, status: str = "sent") -> bool:
+        """Mark a due row sent (or skipped) before acting on it; False if someone else did."""
+        cursor = await self._db.execute(
+            "UPDATE scheduled SET status = ? WHERE user_id = ? AND key = ? AND status = 'due'", (status, user_id, key)
+        )
+        await self._db.commit()
+        return cursor.rowcount == 1
+
+    async def scheduled(self, user_id: int) -> list[dict]:
+        """Their scheduled rows (for /export)."""
+        async with self._db.execute(
+            "SELECT key, kind, ref, due_at, status FROM scheduled WHERE user_id = ? ORDER BY due_at", (user_id,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [{"kind": kind, "entry": ref, "due_at": due_at, "status": status} for _, kind, ref, due_at, status in rows]
+
+    # ------------------------------------------------------------------------ erasure
+
+    async def counts(self, user_id: int) -> dict[str, int]:
+        """How many rows of each kind are kept about them (for /delete to say)."""
+        counts: dict[str, int] = {}
+        async with self._db.execute(
+            "SELECT kind, COUNT(*) FROM entries WHERE user_id = ? GROUP BY kind", (user_id,)
+        ) as cursor:
+            counts.update({kind: n for kind, n in await cursor.fetchall()})
+        for table, name in (("risk_events", "risk_events"), ("scheduled", "scheduled")):
+            async with self._db.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user_id,)) as cursor:
+                (counts[name],) = await cursor.fetchone()
+        return counts
+
+    async def _erase(self, state: UserState) -> None:
+        """Every row about this person, gone (secure_delete overwrites them)."""
+        for table in ("entries", "scheduled", "risk_events", "flow_state", "users"):
+            await self._db.execute(f"DELETE FROM {table} WHERE user_id = ?", (state.user_id,))
+        await self._db.commit()

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from telegram import (
+    Bot as TelegramApiBot,
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
@@ -19,6 +20,7 @@ from telegram import (
     ChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     MessageEntity,
     Update,
@@ -29,6 +31,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.config import Config
 from bot.crypto import Cipher
+from bot.scheduler import TICK, Ticker
 from bot.storage import Storage
 from flows import markup
 from flows.content import Content
@@ -169,6 +172,12 @@ class TelegramBot:
         groups = [BotCommand(c.name, c.menu) for c in self.content.commands if c.groups]
         await application.bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
         await application.bot.set_my_commands(groups, scope=BotCommandScopeAllGroupChats())
+        ticker = Ticker(self.storage, self.engine, lambda chat_id, replies: self.send(application.bot, chat_id, replies))
+        assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
+        # One ticking job; the first tick, at once, catches up on what fell due while down.
+        application.job_queue.run_repeating(
+            lambda context: ticker.tick(), interval=TICK, first=0, name="tick", job_kwargs={"misfire_grace_time": None}
+        )
         log.info("bot @%s started", application.bot.username)
 
     async def _stop(self, application: Application) -> None:
@@ -187,7 +196,7 @@ class TelegramBot:
         async def deliver(replies: list[Reply]) -> bool:
             if query is not None:
                 await self._settle(context, query)
-            return await self.send(context, incoming.chat_id, replies)
+            return await self.send(context.bot, incoming.chat_id, replies)
 
         await self.engine.handle(incoming, deliver)
 
@@ -204,22 +213,26 @@ class TelegramBot:
             and getattr(message, "reply_markup", None)
             and not (query.data or "").startswith(KEEP_OPEN)
         ):
-            await self._close_keyboard(context, message.chat.id, message.message_id)
+            await self._close_keyboard(context.bot, message.chat.id, message.message_id)
 
-    async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> bool:
+    async def send(self, bot: TelegramApiBot, chat_id: int, replies: list[Reply]) -> bool:
         """Send replies in order; False if the person has blocked the bot."""
         try:
             if replies:
-                await self._close_open_question(context, chat_id)
+                await self._close_open_question(bot, chat_id)
             for reply in replies:
+                if reply.document is not None:
+                    document = InputFile(reply.document.content, filename=reply.document.filename)
+                    await bot.send_document(chat_id, document, caption=reply.text, reply_markup=keyboard(reply))
+                    continue
                 try:
-                    message = await context.bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+                    message = await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
                 except BadRequest as error:
                     if "parse entities" not in error.message:
                         raise
                     # Never leave someone without an answer (a crisis card above all): plain text.
                     log.error("Telegram refused a reply's HTML; sent it as plain text")
-                    message = await context.bot.send_message(
+                    message = await bot.send_message(
                         chat_id, markup.to_plain(reply.text), parse_mode=None, reply_markup=keyboard(reply)
                     )
                 if any(b.data and not b.data.startswith(f"{GLOBAL}:") for row in reply.buttons for b in row):
@@ -228,18 +241,18 @@ class TelegramBot:
             return False
         return True
 
-    async def _close_open_question(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    async def _close_open_question(self, bot: TelegramApiBot, chat_id: int) -> None:
         """Close the keyboard of the question we asked last: it has been answered (or asked anew)."""
         message_id = self._open_question.pop(chat_id, None)
         if message_id is not None:
-            await self._close_keyboard(context, chat_id, message_id)
+            await self._close_keyboard(bot, chat_id, message_id)
 
-    async def _close_keyboard(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, message_id: int) -> None:
+    async def _close_keyboard(self, bot: TelegramApiBot, chat_id: int, message_id: int) -> None:
         """Remove a message's keyboard once; Telegram refuses to close it a second time."""
         if not self._closed.add((chat_id, message_id)):
             return
         try:
-            await context.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+            await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
         except BadRequest as error:
             log.info("could not close a keyboard: %s", type(error).__name__)
 
@@ -256,7 +269,7 @@ class TelegramBot:
         try:  # apologise, then pick up where they were: their last answer may have been saved
             prompt = await self.engine.current_prompt(user.id, chat.id)
             apology = Reply(self.content.render("general/error", in_flow=bool(prompt)))
-            await self.send(context, chat.id, [apology, *prompt])
+            await self.send(context.bot, chat.id, [apology, *prompt])
         except Exception as second:  # the apology is best effort
             log.error("could not send the apology: %s", type(second).__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from flows import crisis
+from flows import crisis, data, journal
 from flows.core import Answer, Ctx, Invalid, Reply
 from flows.fields import FIELDS, acknowledge
 
@@ -38,8 +38,19 @@ timezone = partial(change_setting, "timezone")
 
 INTERRUPTS: dict[str, Callable[[Ctx, str], list[Reply]]] = {
     "help": show_help,
+    "journal": journal.show,
+    "export": data.export,
     "crisis": show_crisis,
     "country": partial(change_setting, "country"),
     "timezone": timezone,
     "reminder": partial(change_setting, "reminder"),
 }
+
+# Commands whose answer reads the person's entries (the engine loads them first).
+NEEDS_HISTORY = {"journal", "export"}
+
+
+def button(ctx: Ctx, action: str, argument: str):
+    """Buttons of answers that work at any moment (journal pages): (replies, None, {})."""
+    replies = journal.button(ctx, action, argument)
+    return None if replies is None else (replies, None, {})

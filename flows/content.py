@@ -136,6 +136,138 @@ class PlanSection(_Strict):
     suggest_crisis_line: bool = False
 
 
+_ID = re.compile(r"^[a-z0-9_]{1,24}$")
+
+
+def _id(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError("ids are 1-24 characters of a-z, 0-9 and _ (they go into button data)")
+    return value
+
+
+def _short(limit: int):
+    def check(value: str) -> str:
+        if not value.strip() or len(value) > limit:
+            raise ValueError(f"must be 1-{limit} characters")
+        return value
+
+    return check
+
+
+class Trap(_Strict):
+    """A thinking trap (cognitive distortion), for the thought record."""
+
+    id: str
+    name: str
+    explain: str
+    example: str
+    cues: list[str]
+    questions: list[str]
+
+    _id_shape = field_validator("id")(_id)
+    _label = field_validator("name")(_short(32))
+
+
+class ThoughtContent(_Strict):
+    emotions: list[str]
+    general_questions: list[str]
+    trap: list[Trap]
+
+    @field_validator("emotions")
+    @classmethod
+    def _labels(cls, value: list[str]) -> list[str]:
+        if not value or any(not 1 <= len(e) <= 20 for e in value):
+            raise ValueError("needs emotion words of 1-20 characters")
+        return value
+
+    @field_validator("trap")
+    @classmethod
+    def _enough(cls, value: list[Trap]) -> list[Trap]:
+        if len(value) < 10 or len({t.id for t in value}) != len(value):
+            raise ValueError("needs at least ten traps with different ids")
+        return value
+
+
+class Category(_Strict):
+    id: str
+    name: str
+    about: str
+
+    _id_shape = field_validator("id")(_id)
+    _label = field_validator("name")(_short(28))
+
+
+class Activity(_Strict):
+    id: str
+    category: str
+    level: str
+    label: str
+
+    _id_shape = field_validator("id")(_id)
+    _label = field_validator("label")(_short(40))
+
+    @field_validator("level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value not in LEVELS:
+            raise ValueError(f"level is one of {', '.join(LEVELS)}")
+        return value
+
+
+LEVELS = ("easy", "medium", "hard")
+
+
+class Activities(_Strict):
+    category: list[Category]
+    activity: list[Activity]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Activities:
+        ids = {c.id for c in self.category}
+        for activity in self.activity:
+            if activity.category not in ids:
+                raise ValueError(f"activity {activity.id}: unknown category {activity.category!r}")
+        if len({a.id for a in self.activity}) != len(self.activity):
+            raise ValueError("activity ids must differ")
+        if len(self.activity) < 40:
+            raise ValueError("needs at least 40 activities")
+        return self
+
+
+class ExerciseStep(_Strict):
+    text: str
+    seconds: int = 0
+
+    _text = field_validator("text")(_short(400))
+
+
+class Exercise(_Strict):
+    id: str
+    name: str
+    about: str
+    safeguard: str
+    closing: str
+    rounds: int = 1
+    step: list[ExerciseStep]
+
+    _id_shape = field_validator("id")(_id)
+    _label = field_validator("name")(_short(28))
+
+
+class Exercises(_Strict):
+    exercise: list[Exercise]
+
+
+def _when(at: str, settings: Any) -> str:
+    """An ISO time as they would say it, in their time zone: "Tue 24 Nov, 20:05"."""
+    from datetime import datetime
+
+    zone = places.tzinfo_for(settings.timezone) if settings is not None and settings.timezone else None
+    moment = datetime.fromisoformat(at)
+    local = moment.astimezone(zone) if zone else moment
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
@@ -182,6 +314,7 @@ class Content:
         self.env.filters["timezone_label"] = places.timezone_label
         self.env.filters["local_time"] = lambda now, zone: now.astimezone(places.tzinfo_for(zone)).strftime("%H:%M")
         self.env.filters["long_date"] = lambda day: f"{day.day} {day:%B %Y}"
+        self.env.filters["when"] = _when
         self._buttons: dict[str, str] = _read_toml(root / "buttons.toml")
         self.choices: dict[str, list[str]] = self._load_choices(root / "choices.toml")
         commands_path = root / "commands.toml"
@@ -200,6 +333,11 @@ class Content:
         if not self.plan_sections:
             raise ContentError(f"{plan_path}: needs at least one [[section]]")
         self.screener = _load_screener(root / "screening")
+        practices = root / "practices"
+        thought_path, activities_path, exercises_path = (practices / f"{n}.toml" for n in ("thought", "activities", "exercises"))
+        self.thought: ThoughtContent = _model(ThoughtContent, thought_path, _read_toml(thought_path))
+        self.activities: Activities = _model(Activities, activities_path, _read_toml(activities_path))
+        self.exercises: list[Exercise] = _model(Exercises, exercises_path, _read_toml(exercises_path)).exercise
         self._check_templates()
 
     def _load_crisis_lines(self) -> dict[str, CountryLines]:

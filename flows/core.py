@@ -52,11 +52,21 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file to send, built in memory (an export)."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message to show: Telegram-HTML text and rows of buttons."""
+    """One message to show: Telegram-HTML text and rows of buttons, or a document whose
+    caption is the text."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    document: Document | None = None
 
 
 IncomingKind = Literal["text", "command", "button", "edited", "media", "blocked", "unblocked"]
@@ -95,6 +105,7 @@ class Settings(Stored):
     timezone: str | None = None  # IANA name or "UTC+05:30"
     reminder: str | None = None  # daily check-in time "HH:MM" local; None = no reminder
     onboarded: bool = False
+    prompt_for: str | None = None  # the check-in time and zone the daily prompt is scheduled for
 
 
 @dataclass
@@ -121,6 +132,35 @@ class Safety(Stored):
     last_kinds: list[str] = field(default_factory=list)  # the kinds of risk that response answered
 
 
+EntryKind = Literal["mood", "thought", "checkin", "activity"]
+ENTRY_KINDS: tuple[str, ...] = ("mood", "thought", "checkin", "activity")
+
+
+@dataclass
+class Entry:
+    """One thing a person recorded: a mood, a thought record, a check-in, an activity.
+    `data` (their words and scores alike) is stored as one encrypted payload."""
+
+    id: int  # numbered per person
+    kind: str
+    at: str  # when it was recorded, ISO time, UTC
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Due:
+    """Something to send later: a scheduled row holds ids and times, never text.
+
+    `key` is unique per send for one person ("mood_prompt:2026-11-24": one a local day;
+    "plan:12:2026-11-24T18:00": a rescheduled plan gets a new key), so nothing is sent twice.
+    """
+
+    key: str
+    kind: str  # "mood_prompt" | "plan_reminder"
+    due_at: str  # ISO time, UTC
+    ref: int | None = None  # the entry it is about (a planned activity)
+
+
 @dataclass
 class UserState:
     """Everything the engine needs about one person for one update."""
@@ -134,10 +174,25 @@ class UserState:
     questions_asked: int = 0  # numbers each new question, so old keyboards can be told apart
     safety: Safety = field(default_factory=Safety)
     new_risk_events: list[dict[str, Any]] = field(default_factory=list)  # to record: time and kinds
+    entries_made: int = 0  # numbers each new entry
+    suspended: list[FlowState] = field(default_factory=list)  # practices a reminder interrupted
+    # Loaded only when a step needs it (the journal, an export, a plan's suggestions):
+    history: list[Entry] | None = None  # every entry, newest first
+    # Changes the store makes on save:
+    saves: list[Entry] = field(default_factory=list)  # entries to add or replace
+    schedule: list[Due] = field(default_factory=list)  # to send later
+    unschedule: list[tuple[str, int | None]] = field(default_factory=list)  # (kind, ref) not yet sent
+    forget: list[int] = field(default_factory=list)  # entry ids to remove
+    erase: bool = False  # remove everything about this person
+    extra: dict[str, Any] = field(default_factory=dict)  # more loaded for one command (an export)
 
     def next_question(self) -> int:
         self.questions_asked += 1
         return self.questions_asked
+
+    def new_entry(self, kind: str, at: str, data: dict[str, Any]) -> Entry:
+        self.entries_made += 1
+        return Entry(self.entries_made, kind, at, data)
 
 
 class Invalid(Exception):
@@ -151,13 +206,15 @@ class Invalid(Exception):
 
 @dataclass
 class Ctx:
-    """What a step sees: the person's settings, this flow's answers, content and time."""
+    """What a step sees: the person's settings, this flow's answers, content and time, and
+    (through `state`) their records: what it changes there the store saves afterwards."""
 
     settings: Settings
     data: dict[str, Any]
     content: Content
     now: datetime
     plan: dict[str, str] = field(default_factory=dict)  # their safety plan, section -> words
+    state: UserState | None = None
 
     def render(self, template: str, **variables: Any) -> str:
         return self.content.render(
@@ -166,6 +223,51 @@ class Ctx:
 
     def button(self, key: str, **variables: Any) -> str:
         return self.content.button(key, **variables)
+
+    # --- records ---------------------------------------------------------------------
+    @property
+    def keeps(self) -> bool:
+        """Did they agree to keep their entries?"""
+        return bool(self.settings.consent)
+
+    def record(self, kind: str, data: dict[str, Any], *, always: bool = False) -> Entry:
+        """A new entry, saved if they agreed to keep entries (or `always`: a planned
+        activity is kept until its reminder is answered, whatever they chose)."""
+        assert self.state is not None
+        entry = self.state.new_entry(kind, self.now.isoformat(timespec="seconds"), data)
+        if self.keeps or always:
+            self.state.saves.append(entry)
+            if self.state.history is not None:
+                self.state.history.insert(0, entry)
+        return entry
+
+    def update(self, entry: Entry) -> None:
+        assert self.state is not None
+        self.state.saves.append(entry)
+
+    def forget(self, entry: Entry) -> None:
+        assert self.state is not None
+        self.state.forget.append(entry.id)
+        if self.state.history is not None:
+            self.state.history[:] = [e for e in self.state.history if e.id != entry.id]
+
+    @property
+    def history(self) -> list[Entry]:
+        """Every entry, newest first (the flow or command must ask for it: `needs_history`)."""
+        assert self.state is not None and self.state.history is not None, "history was not loaded"
+        return self.state.history
+
+    def entry(self, entry_id: int, kind: str) -> Entry | None:
+        """One of their own entries, or None (a forged or stale id)."""
+        return next((e for e in self.history if e.id == entry_id and e.kind == kind), None)
+
+    def schedule(self, due: Due) -> None:
+        assert self.state is not None
+        self.state.schedule.append(due)
+
+    def unschedule(self, kind: str, ref: int | None = None) -> None:
+        assert self.state is not None
+        self.state.unschedule.append((kind, ref))
 
 
 @dataclass(frozen=True)
@@ -214,7 +316,10 @@ class Flow:
     steps: dict[str, Step]
     begin: Callable[[Ctx], tuple[list[Reply], str | None]]
     finish: Callable[[Ctx], list[Reply]]
+    needs_history: bool = False  # its steps read the person's entries (ctx.history)
+    # What it says when left unfinished by /cancel (None: the general words).
+    cancelled: Callable[[Ctx], list[Reply]] | None = None
 
     @staticmethod
-    def of(name: str, command: str, steps: list[Step], begin: Callable, finish: Callable) -> Flow:
-        return Flow(name, command, {step.name: step for step in steps}, begin, finish)
+    def of(name: str, command: str, steps: list[Step], begin: Callable, finish: Callable, **more: Any) -> Flow:
+        return Flow(name, command, {step.name: step for step in steps}, begin, finish, **more)

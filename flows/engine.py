@@ -17,12 +17,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 from weakref import WeakValueDictionary
 
-from flows import commands, crisis, safety
+from flows import commands, crisis, nudges, safety, schedule
 from flows.content import Content
 from flows.core import (
     Answer,
     Button,
     Ctx,
+    Due,
+    Entry,
     Flow,
     FlowState,
     Incoming,
@@ -47,6 +49,12 @@ class Store(Protocol):
     async def load(self, user_id: int, chat_id: int) -> UserState: ...
 
     async def save(self, state: UserState) -> None: ...
+
+    async def history(self, user_id: int) -> list[Entry]: ...
+
+    async def risk_events(self, user_id: int) -> list[dict]: ...
+
+    async def scheduled(self, user_id: int) -> list[dict]: ...
 
 
 # Sends replies to the person; returns False when they cannot be reached (they blocked the bot).
@@ -120,16 +128,46 @@ class Engine:
             state.active = incoming.kind != "blocked"
             if incoming.update_id is not None:
                 state.last_update_id = incoming.update_id
+            await self._load_what_is_needed(state, incoming)
             kinds = self.content.screener.screen(incoming.text) if incoming.text else frozenset()
             replies = self._risk(state, incoming, kinds) if kinds else self._route(state, incoming)
             if not state.settings.consent and not self._in_flow(state, "safetyplan"):
                 state.safety.plan = {}  # without consent, nothing they write outlives the practice
+            self._keep_prompt_scheduled(state)
             await self.store.save(state)
             if not await deliver(replies):
                 log.info("user %s cannot be reached; marked inactive", incoming.user_id)
                 state.active = False
                 await self.store.save(state)
             return replies
+
+    async def nudge(self, user_id: int, chat_id: int, due: Due, deliver: Deliver = _keep) -> list[Reply]:
+        """Send something that fell due (a claimed scheduled row), one person at a time."""
+        async with self._lock(user_id):
+            state = await self.store.load(user_id, chat_id)
+            state.history = await self.store.history(user_id)
+            replies = nudges.replies(self._ctx(state), due)
+            if due.kind == "mood_prompt":
+                following = schedule.next_mood_prompt(self.clock(), state.settings, after_today=True)
+                if following:
+                    state.schedule.append(following)
+            await self.store.save(state)
+            if replies and not await deliver(replies):
+                state.active = False
+                await self.store.save(state)
+            return replies
+
+    async def missed(self, user_id: int, chat_id: int, due: Due) -> None:
+        """Something fell due while the bot was down too long to send it late."""
+        async with self._lock(user_id):
+            state = await self.store.load(user_id, chat_id)
+            state.history = await self.store.history(user_id)
+            nudges.missed(self._ctx(state), due)
+            if due.kind == "mood_prompt":
+                following = schedule.next_mood_prompt(self.clock(), state.settings)
+                if following:
+                    state.schedule.append(following)
+            await self.store.save(state)
 
     async def current_prompt(self, user_id: int, chat_id: int) -> list[Reply]:
         """The question the person is on, if any: for picking up after an error or a restart."""
@@ -142,6 +180,41 @@ class Engine:
         if lock is None:
             lock = self._locks[user_id] = asyncio.Lock()
         return lock
+
+    # ------------------------------------------------------------ what is loaded
+
+    async def _load_what_is_needed(self, state: UserState, incoming: Incoming) -> None:
+        """Their entries, only for what reads them (a journal page, an export, a plan)."""
+        if self._needs_history(state, incoming):
+            state.history = await self.store.history(state.user_id)
+        if incoming.kind == "command" and incoming.command == "export":
+            state.extra = {
+                "risk_events": await self.store.risk_events(state.user_id),
+                "scheduled": await self.store.scheduled(state.user_id),
+            }
+
+    def _needs_history(self, state: UserState, incoming: Incoming) -> bool:
+        if incoming.kind == "command":
+            flow = self.flow_commands.get(incoming.command)
+            return flow.needs_history if flow else incoming.command in commands.NEEDS_HISTORY
+        if incoming.kind == "button" and incoming.data.startswith(f"{GLOBAL}:"):
+            return True
+        flows = [state.flow, *state.suspended]
+        return any(f is not None and self.flows[f.name].needs_history for f in flows)
+
+    def _keep_prompt_scheduled(self, state: UserState) -> None:
+        """When their check-in time or time zone changes, the daily prompt moves at once."""
+        settings = state.settings
+        wanted = schedule.prompt_setting(settings) if settings.onboarded else None
+        if wanted == settings.prompt_for:
+            return
+        state.unschedule.append(("mood_prompt", None))
+        settings.prompt_for = wanted
+        following = schedule.next_mood_prompt(self.clock(), settings) if wanted else None
+        if following:
+            # The same local date's key may already be used: a prompt sent earlier today
+            # is not sent again at the new time.
+            state.schedule.append(following)
 
     # --------------------------------------------------------------------- safety
 
@@ -218,6 +291,13 @@ class Engine:
             return [self._say("safety/stopped")]
         if action == "plan":
             return self._start_flow(state, self.flows["safetyplan"])
+        ctx = self._ctx(state)
+        handled = nudges.button(ctx, action, argument) or commands.button(ctx, action, argument)
+        if handled is not None:
+            replies, start, data = handled
+            if start is not None:  # a short practice of its own; the current one waits
+                return [*replies, *self._start_flow(state, self.flows[start], interrupting=True, data=data)]
+            return [*replies, *self._current_prompt(state)]
         return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
 
     def _text(self, state: UserState, text: str) -> list[Reply]:
@@ -234,15 +314,23 @@ class Engine:
 
     # ---------------------------------------------------------------------- flows
 
-    def _start_flow(self, state: UserState, flow: Flow) -> list[Reply]:
+    def _start_flow(self, state: UserState, flow: Flow, interrupting: bool = False, data: dict | None = None) -> list[Reply]:
         # Starting a practice leaves the current one; it is not saved as complete. A flow with
-        # nothing to ask (a welcome back) leaves the current one where it was.
+        # nothing to ask (a welcome back) leaves the current one where it was. An
+        # interrupting one (rating a planned activity from its reminder) keeps the current
+        # one waiting, to pick up when it ends.
         current = state.flow
-        state.flow = FlowState(flow.name, step="", seq=state.next_question(), data={})
+        if interrupting and current is not None:
+            state.suspended.append(current)
+        elif not interrupting:
+            state.suspended.clear()
+        state.flow = FlowState(flow.name, step="", seq=state.next_question(), data=dict(data or {}))
         ctx = self._ctx(state)
         replies, first = flow.begin(ctx)
         if first is None:
             state.flow = current
+            if interrupting and current is not None:
+                state.suspended.pop()
             return [*replies, *self._current_prompt(state)]
         state.flow.step = first
         return [*replies, self._prompt(state)]
@@ -250,8 +338,11 @@ class Engine:
     def _cancel(self, state: UserState) -> list[Reply]:
         if state.flow is None:
             return [self._say("general/cancel_idle")]
-        state.flow = None
-        return [self._say("general/cancelled", keeps=state.settings.consent)]
+        flow = self.flows[state.flow.name]
+        ctx = self._ctx(state)
+        said = flow.cancelled(ctx) if flow.cancelled else [self._say("general/cancelled", keeps=state.settings.consent)]
+        state.flow = state.suspended.pop() if state.suspended else None
+        return [*said, *self._current_prompt(state)]
 
     def _answer(self, state: UserState, answer: Answer) -> list[Reply]:
         assert state.flow is not None
@@ -267,8 +358,8 @@ class Engine:
             return [Reply(text, self._buttons(step, ctx, state.flow.seq))]
         following = step.next_step(ctx)
         if following is None:
-            state.flow = None
-            return [*acks, *flow.finish(ctx)]
+            state.flow = state.suspended.pop() if state.suspended else None
+            return [*acks, *flow.finish(ctx), *self._current_prompt(state)]
         state.flow.step = following
         state.flow.seq = state.next_question()
         return [*acks, self._prompt(state)]
@@ -292,7 +383,7 @@ class Engine:
 
     def _ctx(self, state: UserState) -> Ctx:
         data = state.flow.data if state.flow else {}
-        return Ctx(state.settings, data, self.content, self.clock(), state.safety.plan)
+        return Ctx(state.settings, data, self.content, self.clock(), state.safety.plan, state)
 
     def _say(self, template: str, **variables: object) -> Reply:
         return Reply(self.content.render(template, **variables))

@@ -1,0 +1,78 @@
+"""/journal: what they recorded, newest first, a page at a time, filtered by kind.
+
+Pages have a fixed number of entries, and every field shown is cut to a length that keeps
+a page well under Telegram's 4096 characters. Words the risk screen flagged are not
+quoted back: the entry says they are hidden, with a button to see them.
+"""
+
+from __future__ import annotations
+
+from flows.core import ENTRY_KINDS, Button, Ctx, Entry, Reply
+
+PER_PAGE = 5
+FIELD_CHARS = 300  # one field of one entry on a page
+ALL = "all"
+
+
+def show(ctx: Ctx, args: str) -> list[Reply]:
+    kind = args.strip().lower().rstrip("s") if args.strip() else ALL
+    if kind not in (ALL, *ENTRY_KINDS):
+        kind = ALL
+    return [page(ctx, kind, 0)]
+
+
+def page(ctx: Ctx, kind: str, number: int) -> Reply:
+    entries = [e for e in ctx.history if kind == ALL or e.kind == kind]
+    pages = max(1, -(-len(entries) // PER_PAGE))
+    number = min(max(number, 0), pages - 1)
+    shown = entries[number * PER_PAGE : (number + 1) * PER_PAGE]
+    text = ctx.render(
+        "journal/page",
+        entries=[view(e) for e in shown],
+        kind=kind,
+        number=number + 1,
+        pages=pages,
+        total=len(entries),
+        kept=ctx.keeps,
+    )
+    nav = []
+    if number > 0:
+        nav.append(Button(ctx.button("previous"), data=f"g:j:{kind}:{number - 1}"))
+    if number < pages - 1:
+        nav.append(Button(ctx.button("next"), data=f"g:j:{kind}:{number + 1}"))
+    filters = [
+        Button(("✓ " if k == kind else "") + ctx.button(f"journal_{k}"), data=f"g:j:{k}:0")
+        for k in (ALL, *ENTRY_KINDS)
+    ]
+    reveal = [Button(ctx.button("show_hidden", number=e.id), data=f"g:jv:{e.id}") for e in shown if e.data.get("hidden")]
+    rows = [row for row in (nav, filters[:3], filters[3:], reveal) if row]
+    return Reply(text, tuple(tuple(row) for row in rows))
+
+
+def view(entry: Entry) -> dict:
+    """An entry as the page shows it: long fields cut, hidden ones left out."""
+    hidden = set(entry.data.get("hidden", []))
+    fields = {}
+    for name, value in entry.data.items():
+        if name in hidden:
+            fields[name] = None
+        elif isinstance(value, str) and len(value) > FIELD_CHARS:
+            fields[name] = value[: FIELD_CHARS - 1].rstrip() + "…"
+        else:
+            fields[name] = value
+    return {"id": entry.id, "kind": entry.kind, "at": entry.at, "data": fields, "hidden": bool(hidden)}
+
+
+def button(ctx: Ctx, action: str, argument: str) -> list[Reply] | None:
+    if action == "j":
+        kind, _, number = argument.partition(":")
+        if kind not in (ALL, *ENTRY_KINDS) or not number.isdigit():
+            return [Reply(ctx.render("general/stale_button", in_flow=False))]
+        return [page(ctx, kind, int(number))]
+    if action == "jv":  # their own hidden words, shown once when they ask
+        entry = next((e for e in ctx.history if argument.isdigit() and e.id == int(argument)), None)
+        if entry is None:
+            return [Reply(ctx.render("journal/not_yours"))]
+        words = {k: v for k, v in entry.data.items() if k in entry.data.get("hidden", [])}
+        return [Reply(ctx.render("journal/hidden_words", words=words))]
+    return None

@@ -1,0 +1,122 @@
+"""/mood: a mood from 0 to 10 with one tap, then optional emotion words and a note.
+
+Several entries a day are fine; each has its time. A low mood gently offers /checkin or
+/thought; low moods on most days over two weeks gently suggest talking to a doctor. The
+daily mood prompt (flows/nudges.py) logs a mood with one tap through `log` below.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flows import scales, schedule
+from flows.core import Answer, Ctx, Entry, Flow, Invalid, Option, OptionRows, Reply, Step, in_rows
+
+SCORE, EMOTIONS, NOTE = "score", "emotions", "note"
+DONE, SKIP = "done", "skip"
+LOW = 3  # a mood this low or lower offers a practice
+VERY_LOW = 2  # on most days of two weeks, a doctor is suggested
+LOW_DAYS, OF_DAYS = 8, 14
+NOTE_CHARS = 500
+
+
+def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
+    return [], SCORE
+
+
+def read_score(ctx: Ctx, answer: Answer) -> None:
+    ctx.data["score"] = scales.read(answer, 10)
+
+
+def read_emotions(ctx: Ctx, answer: Answer) -> None:
+    chosen: list[str] = ctx.data.setdefault("emotions", [])
+    words = ctx.content.thought.emotions
+    if answer.choice in (DONE, SKIP):
+        ctx.data["emotions_done"] = True
+        return
+    if answer.choice is not None:
+        if not answer.choice.isdigit() or int(answer.choice) >= len(words):
+            raise Invalid("mood/emotions_tap")
+        word = words[int(answer.choice)]
+        chosen.remove(word) if word in chosen else chosen.append(word)
+        return
+    typed = [w.strip() for w in (answer.text or "").replace(" and ", ",").split(",") if w.strip()]
+    if not typed or any(len(w) > 40 for w in typed):
+        raise Invalid("mood/emotions_tap")
+    chosen.extend(typed[:10])
+    ctx.data["emotions_done"] = True
+
+
+def emotion_options(ctx: Ctx) -> OptionRows:
+    chosen = ctx.data.get("emotions", [])
+    words = [Option(str(i), ("✓ " if w in chosen else "") + w) for i, w in enumerate(ctx.content.thought.emotions)]
+    return [*in_rows(words, 3), [Option(DONE if chosen else SKIP, ctx.button("done" if chosen else "skip"))]]
+
+
+def read_note(ctx: Ctx, answer: Answer) -> None:
+    if answer.choice == SKIP:
+        return
+    if answer.text:
+        ctx.data["note"] = answer.text
+
+
+def note_options(ctx: Ctx) -> OptionRows:
+    return [[Option(SKIP, ctx.button("skip"))]]
+
+
+def finish(ctx: Ctx) -> list[Reply]:
+    entry = log(ctx, ctx.data["score"], ctx.data.get("emotions", []), ctx.data.get("note"))
+    return after(ctx, entry)
+
+
+def log(ctx: Ctx, score: int, emotions: list[str] | None = None, note: str | None = None) -> Entry:
+    data: dict = {"score": score}
+    if emotions:
+        data["emotions"] = emotions
+    if note:
+        data["note"] = note
+    return ctx.record("mood", data)
+
+
+def after(ctx: Ctx, entry: Entry) -> list[Reply]:
+    """What follows a logged mood: it is saved (or not kept), and a low one offers help."""
+    score = entry.data["score"]
+    replies = [Reply(ctx.render("mood/saved", score=score, kept=ctx.keeps))]
+    if score <= LOW:
+        replies.append(Reply(ctx.render("mood/low")))
+    if score <= VERY_LOW and ctx.keeps and ctx.state is not None and ctx.state.history is not None:
+        if low_days(ctx) >= LOW_DAYS:
+            replies.append(Reply(ctx.render("mood/see_a_doctor")))
+    return replies
+
+
+def low_days(ctx: Ctx) -> int:
+    """On how many of the last two weeks' days (their local days) a mood was very low."""
+    since = ctx.now - timedelta(days=OF_DAYS)
+    days = {
+        schedule.local_date(_when(e.at), ctx.settings)
+        for e in ctx.history
+        if e.kind == "mood" and e.data.get("score", 10) <= VERY_LOW and _when(e.at) >= since
+    }
+    return len(days)
+
+
+def _when(at: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(at)
+
+
+FLOW = Flow.of(
+    "mood",
+    "mood",
+    [
+        Step(SCORE, "mood/score", read_score, EMOTIONS, options=lambda ctx: scales.options(10)),
+        Step(EMOTIONS, "mood/emotions", read_emotions,
+             lambda ctx: NOTE if ctx.data.get("emotions_done") else EMOTIONS, options=emotion_options, max_chars=300),
+        Step(NOTE, "mood/note", read_note, None, options=note_options, max_chars=NOTE_CHARS),
+    ],
+    begin,
+    finish,
+    needs_history=True,
+)
