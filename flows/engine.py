@@ -255,8 +255,8 @@ class Engine:
         return self._text(state, incoming.text)
 
     def _command(self, state: UserState, name: str, args: str) -> list[Reply]:
-        if name in self.flow_commands:
-            return self._start_flow(state, self.flow_commands[name])
+        if name in self.flow_commands:  # the words after it are the flow's to read ("/plan list")
+            return self._start_flow(state, self.flow_commands[name], data={"args": args.strip()} if args.strip() else None)
         if name == "cancel":
             return self._cancel(state)
         interrupt = commands.INTERRUPTS.get(name)

@@ -15,3 +15,13 @@ def missed(ctx: Ctx, due: Due) -> None:
 
 def button(ctx: Ctx, action: str, argument: str):
     return None
+
+
+def _begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
+    return [Reply("Coming soon.")], None
+
+
+from flows.core import Flow  # noqa: E402
+
+FLOW = Flow.of("plan", "plan", [], _begin, lambda ctx: [])
+MORE_FLOWS: list[Flow] = []  # plan_rate, plan_when
