@@ -7,6 +7,8 @@ quoted back: the entry says they are hidden, with a button to see them.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from flows.core import ENTRY_KINDS, Button, Ctx, Entry, Reply
 
 PER_PAGE = 5
@@ -52,7 +54,7 @@ def page(ctx: Ctx, kind: str, number: int) -> Reply:
 def view(entry: Entry) -> dict:
     """An entry as the page shows it: long fields cut, hidden ones left out."""
     hidden = set(entry.data.get("hidden", []))
-    fields = {}
+    fields: dict = defaultdict(lambda: None)  # a field an older entry lacks shows as nothing
     for name, value in entry.data.items():
         if name in hidden:
             fields[name] = None
