@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -69,9 +71,10 @@ class Console:
 
 
 async def run_console(
-    storage: Storage, content: Content, stdin: TextIO, stdout: TextIO
+    storage: Storage, content: Content, stdin: TextIO, stdout: TextIO, clock: Callable[[], datetime] | None = None
 ) -> int:
-    console = Console(Engine(storage, content, FLOWS), stdout)
+    engine = Engine(storage, content, FLOWS, clock=clock) if clock else Engine(storage, content, FLOWS)
+    console = Console(engine, stdout)
     print(markup.to_plain(content.render("console/hint")), end="\n\n", file=stdout)
     # Pick up where they were; a new or finished conversation starts with /start.
     prompt = await console.engine.current_prompt(CONSOLE_USER, CONSOLE_USER)
@@ -79,8 +82,10 @@ async def run_console(
         await console.show(prompt)
     else:
         await console.say(Incoming(CONSOLE_USER, CONSOLE_USER, "command", command="start"))
-    # The same tick as in Telegram: what falls due while it runs is printed.
+    # The same tick as in Telegram: what fell due while it was closed (within the grace
+    # window) is printed at once, and what falls due while it runs, when it does.
     ticker = Ticker(storage, console.engine, lambda chat_id, replies: console.show(replies))
+    await ticker.tick()
     ticking = asyncio.create_task(_tick_forever(ticker))
     try:
         interactive = stdin.isatty()
@@ -101,5 +106,5 @@ async def run_console(
 
 async def _tick_forever(ticker: Ticker) -> None:
     while True:
-        await ticker.tick()
         await asyncio.sleep(TICK)
+        await ticker.tick()

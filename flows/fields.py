@@ -32,6 +32,8 @@ def read_consent(ctx: Ctx, answer: Answer) -> None:
     if said in YES_WORDS:
         ctx.settings.consent = True
     elif said in NO_WORDS:
+        if ctx.settings.consent:  # withdrawn: what was kept stays until they erase it
+            ctx.data["consent_withdrawn"] = True
         ctx.settings.consent = False
     else:
         raise Invalid("settings/consent_unclear")

@@ -62,3 +62,32 @@ def test_console_resumes_a_flow_where_it_was_left(tmp_path: Path):
     out = result.stdout
     assert "Step 1 of 4" not in out and out.index("Which time zone") < out.index("You're all set")
     assert "Dublin" in out
+
+
+async def test_the_console_prints_what_falls_due(storage, content):
+    """The console runs the same tick: a daily prompt due while it was closed (within the
+    hour's grace) is printed when it starts, numbered buttons and all."""
+    import io
+    from datetime import datetime, timezone
+
+    from bot.console import CONSOLE_USER, run_console
+    from flows.core import Incoming
+    from flows.engine import Engine
+    from flows.registry import FLOWS
+
+    before = datetime(2026, 11, 24, 19, 0, tzinfo=timezone.utc)
+    engine = Engine(storage, content, FLOWS, clock=lambda: before)
+    for incoming in (
+        Incoming(CONSOLE_USER, CONSOLE_USER, "command", command="start"),
+        Incoming(CONSOLE_USER, CONSOLE_USER, "text", text="yes"),
+        Incoming(CONSOLE_USER, CONSOLE_USER, "text", text="Ireland"),
+        Incoming(CONSOLE_USER, CONSOLE_USER, "text", text="Europe/Dublin"),
+        Incoming(CONSOLE_USER, CONSOLE_USER, "text", text="20:00"),
+    ):
+        await engine.handle(incoming)
+    out = io.StringIO()
+    later = datetime(2026, 11, 24, 20, 10, tzinfo=timezone.utc)
+    assert await run_console(storage, content, io.StringIO("8\n"), out, clock=lambda: later) == 0
+    printed = out.getvalue()
+    assert "Time for your daily check-in" in printed and "[9] 8" in printed
+    assert "Saved: mood 8 out of 10" in printed  # typing "8" taps the button labelled 8

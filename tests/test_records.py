@@ -303,3 +303,15 @@ async def test_delete_no_keeps_everything(ana: Chat, clock: Clock, storage):
     await ana.press("No, keep it")
     assert "Nothing was deleted" in ana.text
     assert len(await storage.history(7)) == 1
+
+
+async def test_withdrawing_consent_offers_delete_and_stops_new_storage(ana: Chat, clock: Clock, storage):
+    await set_up(ana)
+    await log_moods(ana, clock, [6])
+    await ana.send("/settings")
+    await ana.press("Keep my entries: on")
+    await ana.press("No, don't keep them")
+    assert "/delete" in ana.text
+    await ana.press("Done") if "Done" in ana.labels() else None
+    await log_moods(ana, clock, [2])
+    assert [e.data["score"] for e in await storage.history(7)] == [6]
