@@ -18,7 +18,7 @@ from bot.scheduler import TICK, Ticker
 from bot.storage import Storage
 from flows import markup
 from flows.content import Content
-from flows.core import Button, Incoming, Reply
+from flows.core import Button, Incoming, Reply, Timer
 from flows.engine import Engine
 from flows.registry import FLOWS
 
@@ -30,6 +30,7 @@ class Console:
         self.engine = engine
         self.output = output
         self.buttons: list[Button] = []  # the buttons on screen, numbered from 1
+        self.timers: list = []  # timed steps waiting (cancelled when the console ends)
 
     async def show(self, replies: list[Reply]) -> bool:
         if replies:
@@ -41,6 +42,8 @@ class Console:
                 print(markup.to_plain(reply.text), f"\n({path})", file=self.output)
                 continue
             print(markup.to_plain(reply.text), file=self.output)
+            if reply.after is not None:
+                self._start_timer(reply.after)
             for row in reply.buttons:
                 for button in row:
                     if button.url is not None:
@@ -51,6 +54,11 @@ class Console:
             print(file=self.output)
         self.output.flush()
         return True
+
+    def _start_timer(self, timer: Timer) -> None:
+        incoming = Incoming(CONSOLE_USER, CONSOLE_USER, "timer", data=timer.data)
+        loop = asyncio.get_running_loop()
+        self.timers.append(loop.call_later(timer.seconds, lambda: self.timers.append(loop.create_task(self.say(incoming)))))
 
     def read(self, line: str) -> Incoming | None:
         said = line.strip()
@@ -99,7 +107,8 @@ async def run_console(
             if incoming is not None:
                 await console.say(incoming)
     finally:
-        ticking.cancel()
+        for waiting in [ticking, *console.timers]:
+            waiting.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await ticking
 

@@ -35,7 +35,7 @@ from bot.scheduler import TICK, Ticker
 from bot.storage import Storage
 from flows import markup
 from flows.content import Content
-from flows.core import Incoming, Reply
+from flows.core import Incoming, Reply, Timer
 from flows.engine import GLOBAL, Bot, Engine
 from flows.registry import FLOWS
 
@@ -141,6 +141,7 @@ class TelegramBot:
     # chat id -> the message holding the current question's keyboard (in memory: after a
     # restart an old keyboard is answered by the engine's stale-button reply instead).
     _open_question: dict[int, int] = field(default_factory=dict, init=False)
+    application: Application | None = field(default=None, init=False)
 
     def build(self) -> Application:
         builder = (
@@ -159,6 +160,7 @@ class TelegramBot:
         if self.config.file_url:
             builder = builder.base_file_url(self.config.file_url)
         application = builder.build()
+        self.application = application
         application.add_handler(TypeHandler(Update, self.on_update))
         application.add_error_handler(self.on_error)
         return application
@@ -237,9 +239,25 @@ class TelegramBot:
                     )
                 if any(b.data and not b.data.startswith(f"{GLOBAL}:") for row in reply.buttons for b in row):
                     self._open_question[chat_id] = message.message_id
+                if reply.after is not None:
+                    self._start_timer(chat_id, reply.after)
         except Forbidden:
             return False
         return True
+
+    def _start_timer(self, chat_id: int, timer: Timer) -> None:
+        """One job for one timed step (never a sleeping handler); if they moved on first, the
+        engine ignores it."""
+        assert self.application is not None and self.application.job_queue is not None
+
+        async def time_is_up(context: ContextTypes.DEFAULT_TYPE) -> None:
+            assert self.engine is not None
+            incoming = Incoming(chat_id, chat_id, "timer", data=timer.data)
+            await self.engine.handle(incoming, lambda replies: self.send(context.bot, chat_id, replies))
+
+        self.application.job_queue.run_once(
+            time_is_up, when=timer.seconds, chat_id=chat_id, job_kwargs={"misfire_grace_time": None}
+        )
 
     async def _close_open_question(self, bot: TelegramApiBot, chat_id: int) -> None:
         """Close the keyboard of the question we asked last: it has been answered (or asked anew)."""

@@ -60,16 +60,26 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Timer:
+    """Press `data` for the person after `seconds`, unless they have moved on by then (a
+    paced exercise's next phase). Adapters run it as a one-off job: no handler sleeps."""
+
+    seconds: float
+    data: str
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message to show: Telegram-HTML text and rows of buttons, or a document whose
-    caption is the text."""
+    caption is the text; `after` moves a timed step on by itself."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     document: Document | None = None
+    after: Timer | None = None
 
 
-IncomingKind = Literal["text", "command", "button", "edited", "media", "blocked", "unblocked"]
+IncomingKind = Literal["text", "command", "button", "timer", "edited", "media", "blocked", "unblocked"]
 
 
 @dataclass(frozen=True)
@@ -298,6 +308,8 @@ class Step:
     options: Callable[[Ctx], OptionRows] = lambda ctx: []
     variables: Callable[[Ctx], dict[str, Any]] = lambda ctx: {}
     max_chars: int = 1000  # typed answers longer than this are refused kindly
+    # A timed step: (seconds, option value) chosen for them when the time is up.
+    timer: Callable[[Ctx], tuple[float, str] | None] = lambda ctx: None
 
     def next_step(self, ctx: Ctx) -> str | None:
         return self.next(ctx) if callable(self.next) else self.next

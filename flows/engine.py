@@ -32,6 +32,7 @@ from flows.core import (
     Reply,
     Settings,
     Step,
+    Timer,
     UserState,
 )
 
@@ -248,6 +249,11 @@ class Engine:
             return self._command(state, incoming.command, incoming.args)
         if kind == "button":
             return self._button(state, incoming.data)
+        if kind == "timer":  # a timed step's time is up: moves on only if they have not
+            prefix, _, value = incoming.data.partition(":")
+            if state.flow is None or prefix != str(state.flow.seq):
+                return []
+            return self._answer(state, Answer(choice=value))
         if kind == "edited":
             return [self._say("general/edited")]
         if kind == "media":
@@ -371,7 +377,9 @@ class Engine:
         assert state.flow is not None
         step = self.flows[state.flow.name].steps[state.flow.step]
         ctx = self._ctx(state)
-        return Reply(ctx.render(step.template, **step.variables(ctx)), self._buttons(step, ctx, state.flow.seq))
+        timer = step.timer(ctx)
+        after = Timer(timer[0], f"{state.flow.seq}:{timer[1]}") if timer else None
+        return Reply(ctx.render(step.template, **step.variables(ctx)), self._buttons(step, ctx, state.flow.seq), after=after)
 
     def _buttons(self, step: Step, ctx: Ctx, seq: int) -> tuple[tuple[Button, ...], ...]:
         return tuple(
