@@ -176,9 +176,10 @@ class TelegramBot:
         await application.bot.set_my_commands(groups, scope=BotCommandScopeAllGroupChats())
         ticker = Ticker(self.storage, self.engine, lambda chat_id, replies: self.send(application.bot, chat_id, replies))
         assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
-        # One ticking job; the first tick, at once, catches up on what fell due while down.
+        # One ticking job; the first tick, at once, catches up on what fell due while down
+        # (first=0 would wait a whole interval: PTB reads a falsy `first` as "not given").
         application.job_queue.run_repeating(
-            lambda context: ticker.tick(), interval=TICK, first=0, name="tick", job_kwargs={"misfire_grace_time": None}
+            lambda context: ticker.tick(), interval=TICK, first=0.1, name="tick", job_kwargs={"misfire_grace_time": None}
         )
         log.info("bot @%s started", application.bot.username)
 

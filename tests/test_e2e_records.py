@@ -3,6 +3,7 @@ Bot API: what a person sees in Telegram."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from tests.conftest import set_up
@@ -39,3 +40,35 @@ async def test_delete_through_telegram_says_what_went_and_the_journal_is_empty(b
     done = await ana.press("Yes, delete everything")
     assert "Clear history" in ana.transcript(done)
     assert "Nothing recorded yet" in ana.transcript(await ana.send("/journal"))
+
+
+async def test_a_prompt_due_while_the_bot_was_down_arrives_at_start_and_one_tap_logs_it(fake, config, content):
+    """The ticking job runs in the real Application: its first tick, at start-up, sends what
+    fell due in the last hour, through the rate-limited path, with the scale as buttons."""
+    from datetime import datetime, timedelta, timezone
+
+    from bot.crypto import Cipher
+    from bot.storage import Storage
+    from flows.core import Due, Settings, UserState
+    from tests.e2e import WAIT, running_bot
+
+    storage = await Storage.open(config.database_path, Cipher(config.encryption_key))
+    settings = Settings(consent=True, country="GB", timezone="Europe/London", reminder="20:00", onboarded=True,
+                        prompt_for="20:00 Europe/London")
+    state = UserState(601, 601, settings)
+    ten_minutes_ago = datetime.now(timezone.utc) - timedelta(minutes=10)
+    state.schedule.append(Due("mood_prompt:2026-11-24", "mood_prompt", ten_minutes_ago.isoformat(timespec="seconds")))
+    await storage.save(state)
+    await storage.close()
+    fake.add_private_chat(601)
+    async with running_bot(fake, config, content) as running:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT
+        while not fake.messages(601) and loop.time() < deadline:
+            await asyncio.sleep(0.02)  # waiting for the job queue's first tick, not for a clock
+        (prompt,) = fake.messages(601)
+        assert "daily check-in" in prompt.text
+        assert [text for row in prompt.buttons for text, _ in row] == [str(n) for n in range(11)]
+        update_id = fake.press(601, prompt.message_id, text="7")
+        await running.wait_handled(update_id)
+        assert "Saved: mood 7 out of 10" in fake.messages(601)[-1].text
