@@ -1,12 +1,327 @@
-"""/checkin (being built)."""
+"""/checkin: a mindfulness check-in. Mood before, an exercise, mood after.
+
+The person rates their mood (0–10), picks an exercise from content/practices/exercises.toml
+(each shown with its one-line "about"), reads its safeguard, then goes through it one
+message per phase with [Next] [Stop]. Box breathing repeats its phases `rounds` times;
+grounding waits at each sense and takes a typed answer or a tap (their words are never
+quoted back, only acknowledged); a body scan offers grounding instead, before it starts
+and while it runs. [Stop] ends the exercise and goes on to the mood after; the entry is
+still saved, marked as stopped. Nothing is recorded before the last answer, so /cancel
+leaves nothing behind.
+
+Where someone is inside an exercise is plain data in the flow state (`exercise`, `round`,
+`index`), so a restart resumes at the same phase and `phase(ctx)` can always tell what is
+shown now and for how long. Timed pacing (moving on by itself after a phase's `seconds`)
+plugs in from outside, without changing these steps: after showing a phase, the adapter
+asks `timed(ctx)`; when it gives seconds, one `run_once` job (cancelled on Stop, /cancel or
+a tap) answers the phase as if [Next] were tapped, but only if the person is still on the
+same question (`FlowState.seq`), and edits the phase message rather than sending a new one.
+"""
 
 from __future__ import annotations
 
-from flows.core import Ctx, Flow, Reply
+from typing import Any
 
+from flows import scales
+from flows.content import Exercise
+from flows.core import Acks, Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
+
+BEFORE, CHOOSE, SAFEGUARD, PHASE, AFTER = "before", "choose", "safeguard", "phase", "after"
+# Option values (they go into button data after the question's number).
+START, OTHER, INSTEAD, NEXT, STOP = "start", "other", "instead", "next", "stop"
+PACED = "paced"  # start, and let the bot move on after each phase's seconds
+GROUNDING, BODY_SCAN = "grounding", "body_scan"
+NOTICED_CHARS = 500  # one typed grounding answer
+NOTICED_JOIN = " · "
+LOW = 3  # a mood after this low or lower points gently to more help
+HIDDEN = "hidden"  # the engine lists here the steps whose answers screening flagged
+TYPED_WORDS = {"start": START, "next": NEXT, "stop": STOP}  # typing these works like tapping the button
+
+
+# --------------------------------------------------------------------------- exercises
+
+def exercise(ctx: Ctx, exercise_id: str | None = None) -> Exercise | None:
+    """The chosen exercise (or the one named), or None if content no longer has it."""
+    wanted = exercise_id or ctx.data.get("exercise")
+    return next((e for e in ctx.content.exercises if e.id == wanted), None)
+
+
+def _chosen(ctx: Ctx) -> Exercise:
+    found = exercise(ctx)
+    if found is None:  # content changed while they were in the middle: start from a known one
+        found = ctx.content.exercises[0]
+        ctx.data["exercise"] = found.id
+    return found
+
+
+def phase(ctx: Ctx) -> tuple[str, int]:
+    """What the current phase says and how many seconds it lasts (0: it waits for them).
+
+    Computed from ctx.data alone (`exercise`, `round` from 1, `index` from 0), so a timer
+    added later, a resumed flow and the prompt all agree on where the person is.
+    """
+    chosen = _chosen(ctx)
+    index = min(ctx.data.get("index", 0), len(chosen.step) - 1)
+    step = chosen.step[index]
+    return step.text, step.seconds
+
+
+def timed(ctx: Ctx) -> int | None:
+    """Seconds after which the current phase may move on by itself, or None (it waits for
+    a typed answer or a tap, or the person is not on a phase). For an engine feature that
+    does not exist yet: a job per phase that answers [Next] for them, see the module notes."""
+    if ctx.state is None or ctx.state.flow is None or ctx.state.flow.step != PHASE:
+        return None
+    _, seconds = phase(ctx)
+    return seconds or None
+
+
+def _is_last_phase(ctx: Ctx) -> bool:
+    chosen = _chosen(ctx)
+    return ctx.data.get("round", 1) >= chosen.rounds and ctx.data.get("index", 0) >= len(chosen.step) - 1
+
+
+def _advance(ctx: Ctx) -> None:
+    """On to the next phase, the next round, or (after the last) the mood after."""
+    if _is_last_phase(ctx):
+        ctx.data["then"] = AFTER
+        return
+    chosen = _chosen(ctx)
+    index = ctx.data.get("index", 0) + 1
+    if index >= len(chosen.step):
+        ctx.data["round"] = ctx.data.get("round", 1) + 1
+        index = 0
+    ctx.data["index"] = index
+    ctx.data["then"] = PHASE
+
+
+def _begin_exercise(ctx: Ctx, exercise_id: str) -> None:
+    ctx.data.update(exercise=exercise_id, round=1, index=0, stopped=False)
+    ctx.data.pop("ack", None)
+
+
+def _waits_for_words(ctx: Ctx) -> bool:
+    """Phases that take a typed answer (grounding: one sense at a time)."""
+    _, seconds = phase(ctx)
+    return seconds == 0
+
+
+# ------------------------------------------------------------------------ mood before
 
 def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
-    return [Reply("Coming soon.")], None
+    return [], BEFORE
 
 
-FLOW = Flow.of("checkin", "checkin", [], begin, lambda ctx: [])
+def read_before(ctx: Ctx, answer: Answer) -> Acks:
+    ctx.data["mood_before"] = scales.read(answer, 10)
+    return None
+
+
+# ---------------------------------------------------------------------------- choose
+
+def choose_options(ctx: Ctx) -> OptionRows:
+    return [[Option(e.id, e.name)] for e in ctx.content.exercises]
+
+
+def choose_variables(ctx: Ctx) -> dict[str, Any]:
+    return {"exercises": ctx.content.exercises}
+
+
+def read_choice(ctx: Ctx, answer: Answer) -> Acks:
+    """A tap, or a typed name, id or number ("grounding", "Box breathing", "2")."""
+    exercises = ctx.content.exercises
+    if answer.choice is not None:
+        chosen = exercise(ctx, answer.choice)
+    else:
+        typed = " ".join((answer.text or "").lower().replace("_", " ").split())
+        chosen = None
+        if typed.isdigit() and 1 <= int(typed) <= len(exercises):
+            chosen = exercises[int(typed) - 1]
+        elif typed:
+            chosen = next(
+                (e for e in exercises if typed in (e.name.lower(), e.id.replace("_", " "))), None
+            ) or next((e for e in exercises if len(typed) >= 4 and typed in e.name.lower()), None)
+    if chosen is None:
+        raise Invalid("checkin/choose_tap", exercises=exercises)
+    ctx.data["exercise"] = chosen.id
+    ctx.data.pop("switched_from", None)
+    return None
+
+
+# ------------------------------------------------------------------------- safeguard
+
+def safeguard_options(ctx: Ctx) -> OptionRows:
+    chosen = _chosen(ctx)
+    # A timed exercise can also be guided: the bot moves on after each phase by itself.
+    guided = [Option(PACED, ctx.button("checkin_start_paced"))] if any(step.seconds for step in chosen.step) else []
+    if chosen.id == BODY_SCAN and exercise(ctx, GROUNDING) is not None:
+        return [
+            [Option(START, ctx.button("checkin_start_body_scan")), Option(INSTEAD, ctx.button("checkin_grounding_instead"))],
+            [*guided, Option(OTHER, ctx.button("checkin_pick_another"))],
+        ]
+    return [[Option(START, ctx.button("checkin_start")), *guided], [Option(OTHER, ctx.button("checkin_pick_another"))]]
+
+
+def safeguard_variables(ctx: Ctx) -> dict[str, Any]:
+    chosen = _chosen(ctx)
+    return {
+        "exercise": chosen,
+        "offers_grounding": chosen.id == BODY_SCAN and exercise(ctx, GROUNDING) is not None,
+    }
+
+
+def read_safeguard(ctx: Ctx, answer: Answer) -> Acks:
+    said = answer.choice or TYPED_WORDS.get(_word(answer.text), "")
+    if said in (START, NEXT, PACED):
+        _begin_exercise(ctx, _chosen(ctx).id)
+        ctx.data["paced"] = said == PACED
+        ctx.data["then"] = PHASE
+    elif said == OTHER:
+        ctx.data["then"] = CHOOSE
+    elif said == INSTEAD and exercise(ctx, GROUNDING) is not None:
+        ctx.data["switched_from"] = ctx.data.get("exercise")
+        ctx.data["exercise"] = GROUNDING
+        ctx.data["then"] = SAFEGUARD  # grounding's own safeguard, then its Start
+    else:
+        raise Invalid("checkin/safeguard_tap", **safeguard_variables(ctx))
+    return None
+
+
+# ---------------------------------------------------------------------------- phases
+
+def phase_options(ctx: Ctx) -> OptionRows:
+    rows = [[Option(NEXT, ctx.button("checkin_next")), Option(STOP, ctx.button("checkin_stop"))]]
+    if _chosen(ctx).id == BODY_SCAN and exercise(ctx, GROUNDING) is not None:
+        rows.append([Option(INSTEAD, ctx.button("checkin_grounding_instead"))])
+    return rows
+
+
+def phase_variables(ctx: Ctx) -> dict[str, Any]:
+    chosen = _chosen(ctx)
+    text, seconds = phase(ctx)
+    return {
+        "exercise": chosen,
+        "text": text,
+        "seconds": seconds,
+        "round": ctx.data.get("round", 1),
+        "number": min(ctx.data.get("index", 0), len(chosen.step) - 1) + 1,
+        "steps": len(chosen.step),
+        "acknowledge": _acknowledge(ctx),
+    }
+
+
+def read_phase(ctx: Ctx, answer: Answer) -> Acks:
+    ctx.data.pop("ack", None)
+    said = answer.choice if answer.choice is not None else TYPED_WORDS.get(_word(answer.text))
+    if said == STOP:
+        ctx.data["stopped"] = True
+        ctx.data["then"] = AFTER
+    elif said == NEXT:
+        _advance(ctx)
+    elif said == INSTEAD and _chosen(ctx).id == BODY_SCAN and exercise(ctx, GROUNDING) is not None:
+        ctx.data["switched_from"] = BODY_SCAN
+        ctx.data["exercise"] = GROUNDING
+        ctx.data["then"] = SAFEGUARD
+    elif answer.text and _waits_for_words(ctx):
+        # Kept as their answer, never shown back during the exercise: only acknowledged.
+        ctx.data.setdefault("noticed", []).append(answer.text)
+        # The engine marks this step hidden *after* this parse if screening flagged the
+        # words; remembering how many marks there were tells the next prompt whether a
+        # plain "noted" fits (it does not after a risk response).
+        ctx.data["ack"] = ctx.data.get(HIDDEN, []).count(PHASE)
+        _advance(ctx)
+    else:
+        raise Invalid("checkin/phase_tap", **phase_variables(ctx))
+    return None
+
+
+def paced_timer(ctx: Ctx) -> tuple[float, str] | None:
+    """Guided: after the phase's seconds the bot moves on as if Next were tapped (one job
+    per phase in the adapter; a tap first, or Stop, makes it do nothing)."""
+    seconds = timed(ctx) if ctx.data.get("paced") else None
+    return (seconds, NEXT) if seconds else None
+
+
+def _acknowledge(ctx: Ctx) -> bool:
+    """Thank them for a typed answer, unless screening flagged that answer."""
+    marks = ctx.data.get("ack")
+    return marks is not None and ctx.data.get(HIDDEN, []).count(PHASE) == marks
+
+
+def _word(text: str | None) -> str:
+    return (text or "").strip().strip(".!").lower()
+
+
+# ------------------------------------------------------------------------ mood after
+
+def after_variables(ctx: Ctx) -> dict[str, Any]:
+    return {"exercise": _chosen(ctx), "acknowledge": _acknowledge(ctx)}
+
+
+def read_after(ctx: Ctx, answer: Answer) -> Acks:
+    ctx.data["mood_after"] = scales.read(answer, 10)
+    return None
+
+
+# ---------------------------------------------------------------------------- finish
+
+def finish(ctx: Ctx) -> list[Reply]:
+    chosen = _chosen(ctx)
+    before, after = ctx.data["mood_before"], ctx.data["mood_after"]
+    entry: dict[str, Any] = {
+        "exercise": chosen.id,
+        "exercise_name": chosen.name,
+        "mood_before": before,
+        "mood_after": after,
+        "change": after - before,
+        "stopped": bool(ctx.data.get("stopped")),
+    }
+    if ctx.data.get("switched_from"):
+        entry["switched_from"] = ctx.data["switched_from"]
+    noticed = ctx.data.get("noticed")
+    if noticed:
+        entry["noticed"] = NOTICED_JOIN.join(noticed)
+        if PHASE in ctx.data.get(HIDDEN, []):
+            entry[HIDDEN] = ["noticed"]  # the journal shows "hidden", with a button to see it
+    ctx.record("checkin", entry)
+    replies = [
+        Reply(
+            ctx.render(
+                "checkin/saved",
+                exercise=chosen,
+                before=before,
+                after=after,
+                stopped=entry["stopped"],
+                typed=bool(noticed),
+                low=after <= LOW,
+                kept=ctx.keeps,
+            )
+        )
+    ]
+    if after <= LOW:
+        replies.append(Reply(ctx.render("checkin/low")))
+    return replies
+
+
+def cancelled(ctx: Ctx) -> list[Reply]:
+    return [Reply(ctx.render("checkin/cancelled"))]
+
+
+FLOW = Flow.of(
+    "checkin",
+    "checkin",
+    [
+        Step(BEFORE, "checkin/mood_before", read_before, CHOOSE, options=lambda ctx: scales.options(10)),
+        Step(CHOOSE, "checkin/choose", read_choice, SAFEGUARD, options=choose_options,
+             variables=choose_variables, max_chars=100),
+        Step(SAFEGUARD, "checkin/safeguard", read_safeguard, lambda ctx: ctx.data["then"],
+             options=safeguard_options, variables=safeguard_variables, max_chars=100),
+        Step(PHASE, "checkin/phase", read_phase, lambda ctx: ctx.data["then"], timer=paced_timer,
+             options=phase_options, variables=phase_variables, max_chars=NOTICED_CHARS),
+        Step(AFTER, "checkin/mood_after", read_after, None, options=lambda ctx: scales.options(10),
+             variables=after_variables, max_chars=100),
+    ],
+    begin,
+    finish,
+    cancelled=cancelled,
+)

@@ -20,8 +20,7 @@ async def test_a_mood_by_taps_then_the_journal_then_an_export_file(bot):
     replies = await ana.send("long day <b>but</b> ok & fine")
     assert "Saved: mood 7 out of 10" in ana.transcript(replies)
     journal = await ana.send("/journal")
-    assert "7/10 · anxious" in ana.transcript(journal)
-    assert "long day <b>but</b> ok & fine" in ana.transcript(journal)  # escaped, shown as typed
+    assert "7/10 · anxious\nlong day <b>but</b> ok & fine" in ana.transcript(journal)  # escaped, shown as typed
     (export,) = await ana.send("/export")
     assert export.document["file_name"].endswith(".json")
     data = json.loads(export.document["data"])
