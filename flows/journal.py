@@ -7,8 +7,6 @@ quoted back: the entry says they are hidden, with a button to see them.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from flows.core import ENTRY_KINDS, Button, Ctx, Entry, Reply
 
 PER_PAGE = 5
@@ -51,10 +49,18 @@ def page(ctx: Ctx, kind: str, number: int) -> Reply:
     return Reply(text, tuple(tuple(row) for row in rows))
 
 
+class _Fields(dict):
+    """An entry's fields for a template: one an older entry lacks reads as None (and is
+    not added, so `"note" in fields` still tells a hidden note from none)."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
 def view(entry: Entry) -> dict:
     """An entry as the page shows it: long fields cut, hidden ones left out."""
     hidden = set(entry.data.get("hidden", []))
-    fields: dict = defaultdict(lambda: None)  # a field an older entry lacks shows as nothing
+    fields = _Fields()
     for name, value in entry.data.items():
         if name in hidden:
             fields[name] = None

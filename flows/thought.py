@@ -1,12 +1,559 @@
-"""/thought (being built)."""
+"""/thought: a thought record (cognitive restructuring), one question per message.
+
+The full record follows the seven columns, and each prompt says where they are ("Step 3 of
+7"):
+
+1. the situation (who, what, when, where);
+2. emotions (buttons, several allowed, or typed), the strongest one if several, and how
+   strong it is, 0–100;
+3. the automatic thought, how much they believe it (0–100), and the thinking traps it may
+   fall into: the four likeliest for what they wrote (ranked by the traps' cue words), a
+   "More" button for every trap, a "What's this?" button for each, and "Not sure";
+4. what supports the thought (skippable);
+5. what doesn't quite fit it, helped by Socratic questions for the traps they picked
+   (skippable);
+6. a balanced alternative (or, when the thought is accurate, what could help);
+7. belief in the thought and the strongest emotion again (skippable), then a summary card.
+
+The quick version is the situation, the thought, the trap and a balanced thought.
+
+Their thought is quoted back at the later steps, unless the risk screen flagged it: then it
+is never quoted (not in a prompt, the summary or /journal), and right after a risky answer,
+before anything challenges the thought, the bot offers their safety plan or a grounding
+exercise. The engine marks a flagged step in ctx.data["hidden"] only after the step's
+answer is read, so every step also asks the screener itself (`screened`): otherwise the
+step that comes straight after (or the summary, when the last answer was flagged) would
+not know yet.
+
+Nothing is recorded before the end: /cancel or [Stop here] leaves nothing saved.
+"""
 
 from __future__ import annotations
 
-from flows.core import Ctx, Flow, Reply
+import re
+from dataclasses import replace
+from typing import Any
+
+from flows import safety, safetyplan, scales
+from flows.content import Trap
+from flows.core import (
+    Acks,
+    Answer,
+    Ctx,
+    Flow,
+    Invalid,
+    Option,
+    OptionRows,
+    Reply,
+    Step,
+    in_rows,
+)
+from flows.engine import HIDDEN
+from flows.screening import normalise
+
+# Steps
+MODE, SITUATION, EMOTIONS, STRONGEST, INTENSITY = "mode", "situation", "emotions", "strongest", "intensity"
+THOUGHT, BELIEF, SAFETY, TRAPS = "thought", "belief", "safety", "traps"
+EVIDENCE_FOR, EVIDENCE_AGAINST, BALANCED = "evidence_for", "evidence_against", "balanced"
+BELIEF_AFTER, INTENSITY_AFTER = "belief_after", "intensity_after"
+
+# Option values
+FULL, QUICK = "full", "quick"
+DONE, SKIP, UNSURE, MORE = "done", "skip", "unsure", "more"
+PICK, EXPLAIN = "t", "w"  # "t:<trap id>" toggles a trap, "w:<trap id>" explains it
+SEE_PLAN, GROUND, CARRY, STOP = "plan", "ground", "carry", "stop"
+
+SUGGESTED = 4  # traps offered before "More"
+QUOTE_CHARS = 300  # a quoted answer in the summary card
+EMOTION_CHARS = 40
+MAX_EMOTIONS = 10
+TRAP_QUESTIONS = 2  # Socratic questions from the traps they picked
+QUESTIONS = 3  # in all, with general ones
+
+# When no cue word matches (or to fill the list), the traps people meet most often first.
+DEFAULT_ORDER = (
+    "catastrophising", "mind_reading", "fortune_telling", "all_or_nothing", "overgeneralisation",
+    "labelling", "should_statements", "emotional_reasoning", "personalisation", "mental_filter",
+    "disqualifying_positive", "comparing",
+)  # fmt: skip
+
+# Where each step shows in "Step N of M", for the full record and the quick version.
+FULL_NUMBERS = {
+    SITUATION: 1, EMOTIONS: 2, STRONGEST: 2, INTENSITY: 2, THOUGHT: 3, BELIEF: 3, TRAPS: 3,
+    EVIDENCE_FOR: 4, EVIDENCE_AGAINST: 5, BALANCED: 6, BELIEF_AFTER: 7, INTENSITY_AFTER: 7,
+}  # fmt: skip
+QUICK_NUMBERS = {SITUATION: 1, THOUGHT: 2, TRAPS: 3, BALANCED: 4}
+
+# The fields of the entry whose words each step's typed answer went into.
+FIELDS_OF_STEP = {
+    SITUATION: ("situation",),
+    EMOTIONS: ("emotions", "emotion"),
+    THOUGHT: ("thought",),
+    EVIDENCE_FOR: ("evidence_for",),
+    EVIDENCE_AGAINST: ("evidence_against",),
+    BALANCED: ("balanced",),
+}
 
 
 def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
-    return [Reply("Coming soon.")], None
+    return [], MODE
 
 
-FLOW = Flow.of("thought", "thought", [], begin, lambda ctx: [])
+# ------------------------------------------------------------------ what is flagged
+
+
+def flagged(ctx: Ctx) -> set[str]:
+    """Steps whose typed answer the risk screen flagged (the engine's marks and our own)."""
+    return set(ctx.data.get(HIDDEN, [])) | set(ctx.data.get("flagged", []))
+
+
+def screen(ctx: Ctx, step: str, text: str) -> None:
+    """Note at once what the screen finds in a typed answer (the engine notes it only after
+    the step is read): any finding hides the words; a risk (not only an age mention) also
+    brings the offer of the safety plan or grounding."""
+    kinds = ctx.content.screener.screen(text)
+    for key, found in (("flagged", bool(kinds)), ("risk", safety.severity(kinds) > 0)):
+        marks: list[str] = ctx.data.setdefault(key, [])
+        if found and step not in marks:
+            marks.append(step)
+
+
+def screened(step: Step) -> Step:
+    """The step, with every typed answer screened before it is read (numbers and taps too:
+    words typed where a number was asked still count)."""
+
+    def parse(ctx: Ctx, answer: Answer) -> Acks:
+        if answer.text:
+            screen(ctx, step.name, answer.text)
+        return step.parse(ctx, answer)
+
+    return replace(step, parse=parse)
+
+
+def hidden_fields(ctx: Ctx) -> list[str]:
+    steps = flagged(ctx)
+    return [name for step, names in FIELDS_OF_STEP.items() if step in steps for name in names]
+
+
+def quote(ctx: Ctx) -> str | None:
+    """Their thought, to quote back; None when it must not be quoted."""
+    return None if THOUGHT in flagged(ctx) else ctx.data.get("thought")
+
+
+def after(ctx: Ctx, following: str | None) -> str | None:
+    """The step that follows an answer; but first, once, right after anything they typed
+    spoke of risk (so before the thought is challenged), the offer of their safety plan or
+    grounding."""
+    if following is None or ctx.data.get("offered"):
+        return following
+    if ctx.data.get("risk"):
+        ctx.data["offered"] = True
+        ctx.data["after_safety"] = following
+        return SAFETY
+    return following
+
+
+def then(following: str):
+    """A step's `next`: `following`, through `after`."""
+    return lambda ctx: after(ctx, following)
+
+
+def quick(ctx: Ctx) -> bool:
+    return bool(ctx.data.get("quick"))
+
+
+def position(ctx: Ctx, step: str) -> dict[str, Any]:
+    numbers = QUICK_NUMBERS if quick(ctx) else FULL_NUMBERS
+    return {"n": numbers.get(step, 0), "total": max(numbers.values())}
+
+
+# ------------------------------------------------------------------------- the mode
+
+
+def read_mode(ctx: Ctx, answer: Answer) -> None:
+    if answer.choice not in (FULL, QUICK):
+        raise Invalid("thought/mode_tap")
+    ctx.data["quick"] = answer.choice == QUICK
+
+
+def mode_options(ctx: Ctx) -> OptionRows:
+    return [[Option(FULL, ctx.button("thought_full")), Option(QUICK, ctx.button("thought_quick"))]]
+
+
+# -------------------------------------------------------------------- the situation
+
+
+def read_situation(ctx: Ctx, answer: Answer) -> None:
+    if not answer.text:
+        raise Invalid("thought/situation_tap")
+    ctx.data["situation"] = answer.text
+
+
+def after_situation(ctx: Ctx) -> str | None:
+    return after(ctx, THOUGHT if quick(ctx) else EMOTIONS)
+
+
+# ---------------------------------------------------------------------- emotions
+
+
+def read_emotions(ctx: Ctx, answer: Answer) -> None:
+    chosen: list[str] = ctx.data.setdefault("emotions", [])
+    words = ctx.content.thought.emotions
+    if answer.choice in (DONE, SKIP):
+        ctx.data["emotions_done"] = True
+        return
+    if answer.choice is not None:
+        if not answer.choice.isdigit() or int(answer.choice) >= len(words):
+            raise Invalid("thought/emotions_tap")
+        word = words[int(answer.choice)]
+        chosen.remove(word) if word in chosen else chosen.append(word)
+        return
+    typed = [w.strip() for w in (answer.text or "").replace(" and ", ",").split(",") if w.strip()]
+    if not typed or any(len(w) > EMOTION_CHARS for w in typed):
+        raise Invalid("thought/emotions_tap")
+    for word in typed:
+        if word.lower() not in (c.lower() for c in chosen) and len(chosen) < MAX_EMOTIONS:
+            chosen.append(word)
+    ctx.data["emotions_done"] = True
+
+
+def after_emotions(ctx: Ctx) -> str | None:
+    if not ctx.data.get("emotions_done"):
+        return EMOTIONS
+    chosen = ctx.data.get("emotions", [])
+    if not chosen:
+        return after(ctx, THOUGHT)
+    if len(chosen) == 1 or EMOTIONS in flagged(ctx):  # flagged words never go on a button
+        ctx.data["emotion"] = chosen[0]
+        return after(ctx, INTENSITY)
+    return after(ctx, STRONGEST)
+
+
+def emotion_options(ctx: Ctx) -> OptionRows:
+    chosen = ctx.data.get("emotions", [])
+    words = [Option(str(i), ("✓ " if w in chosen else "") + w) for i, w in enumerate(ctx.content.thought.emotions)]
+    last = Option(DONE, ctx.button("done")) if chosen else Option(SKIP, ctx.button("skip"))
+    return [*in_rows(words, 3), [last]]
+
+
+def read_strongest(ctx: Ctx, answer: Answer) -> None:
+    chosen: list[str] = ctx.data.get("emotions", [])
+    said = answer.choice if answer.choice is not None else (answer.text or "")
+    if said.isdigit() and answer.choice is not None and int(said) < len(chosen):
+        ctx.data["emotion"] = chosen[int(said)]
+        return
+    match = next((c for c in chosen if c.lower() == said.strip().lower()), None)
+    if match is None:
+        raise Invalid("thought/strongest_tap")
+    ctx.data["emotion"] = match
+
+
+def strongest_options(ctx: Ctx) -> OptionRows:
+    return in_rows([Option(str(i), w) for i, w in enumerate(ctx.data.get("emotions", []))], 3)
+
+
+def emotion_variables(ctx: Ctx, step: str) -> dict[str, Any]:
+    named = None if EMOTIONS in flagged(ctx) else ctx.data.get("emotion")
+    return {**position(ctx, step), "emotion": named}
+
+
+def read_intensity(ctx: Ctx, answer: Answer) -> None:
+    ctx.data["intensity_before"] = scales.read(answer, 100)
+
+
+# ----------------------------------------------------------------------- the thought
+
+
+def read_thought(ctx: Ctx, answer: Answer) -> None:
+    if not answer.text:
+        raise Invalid("thought/thought_tap")
+    ctx.data["thought"] = answer.text
+
+
+def after_thought(ctx: Ctx) -> str | None:
+    return after(ctx, TRAPS if quick(ctx) else BELIEF)
+
+
+def read_belief(ctx: Ctx, answer: Answer) -> None:
+    ctx.data["belief_before"] = scales.read(answer, 100)
+
+
+# ------------------------------------------------------- safety plan or grounding first
+
+
+def read_safety(ctx: Ctx, answer: Answer) -> list[Reply] | None:
+    ctx.data.pop("safety_ack", None)
+    if answer.choice == SEE_PLAN:
+        ctx.data["safety_ack"] = SEE_PLAN
+        if ctx.plan:
+            return [safetyplan.show_plan(ctx)]
+        return [Reply(ctx.render("thought/no_plan"))]
+    if answer.choice == GROUND:
+        ctx.data["safety_ack"] = GROUND
+        return [Reply(ctx.render("thought/grounding"))]
+    if answer.choice == STOP:
+        ctx.data["stopped"] = True
+        return None
+    if answer.choice != CARRY:
+        raise Invalid("thought/safety_tap")
+    return None
+
+
+def after_safety(ctx: Ctx) -> str | None:
+    if ctx.data.get("stopped"):
+        return None
+    if ctx.data.get("safety_ack"):
+        return SAFETY  # the same question again, after the plan or the grounding
+    return ctx.data.get("after_safety")
+
+
+def safety_options(ctx: Ctx) -> OptionRows:
+    return [
+        [Option(SEE_PLAN, ctx.button("thought_see_plan")), Option(GROUND, ctx.button("thought_grounding"))],
+        [Option(CARRY, ctx.button("carry_on")), Option(STOP, ctx.button("thought_stop"))],
+    ]
+
+
+# ---------------------------------------------------------------------- thinking traps
+
+
+def _cue_pattern(cue: str) -> re.Pattern[str]:
+    words = normalise(cue).split()
+    return re.compile(r"(?<![a-z0-9])" + r"\s+".join(re.escape(w) for w in words) + r"(?![a-z0-9])")
+
+
+def rank_traps(traps: list[Trap], text: str) -> list[Trap]:
+    """Every trap, likeliest first: by how many of its cue words or phrases appear as whole
+    words in the text (apostrophes, case and accents aside), then in DEFAULT_ORDER."""
+    t = normalise(text)
+    order = {trap_id: i for i, trap_id in enumerate(DEFAULT_ORDER)}
+
+    def matches(trap: Trap) -> int:
+        return sum(1 for cue in trap.cues if _cue_pattern(cue).search(t))
+
+    scored = [(-matches(trap), order.get(trap.id, len(order)), i, trap) for i, trap in enumerate(traps)]
+    return [trap for *_, trap in sorted(scored, key=lambda s: s[:3])]
+
+
+def ranked(ctx: Ctx) -> list[Trap]:
+    return rank_traps(ctx.content.thought.trap, ctx.data.get("thought", ""))
+
+
+def trap_by_id(ctx: Ctx, trap_id: str) -> Trap | None:
+    return next((t for t in ctx.content.thought.trap if t.id == trap_id), None)
+
+
+def read_traps(ctx: Ctx, answer: Answer) -> list[Reply] | None:
+    picked: list[str] = ctx.data.setdefault("trap_ids", [])
+    choice = answer.choice
+    if choice is None:
+        raise Invalid("thought/traps_tap")
+    if choice in (DONE, UNSURE):
+        ctx.data["traps_done"] = True
+        if choice == UNSURE:
+            picked.clear()
+        return None
+    if choice == MORE:
+        ctx.data["more_traps"] = True
+        return None
+    action, _, trap_id = choice.partition(":")
+    trap = trap_by_id(ctx, trap_id)
+    if trap is None or action not in (PICK, EXPLAIN):
+        raise Invalid("thought/traps_tap")
+    if action == EXPLAIN:
+        return [Reply(ctx.render("thought/trap_explain", trap=trap))]
+    picked.remove(trap.id) if trap.id in picked else picked.append(trap.id)
+    return None
+
+
+def after_traps(ctx: Ctx) -> str | None:
+    if not ctx.data.get("traps_done"):
+        return TRAPS
+    return after(ctx, BALANCED if quick(ctx) else EVIDENCE_FOR)
+
+
+def trap_options(ctx: Ctx) -> OptionRows:
+    picked = ctx.data.get("trap_ids", [])
+    every = ranked(ctx)
+    shown = every if ctx.data.get("more_traps") else every[:SUGGESTED]
+    rows = [
+        [Option(f"{PICK}:{t.id}", ("✓ " if t.id in picked else "") + t.name), Option(f"{EXPLAIN}:{t.id}", ctx.button("thought_whats_this"))]
+        for t in shown
+    ]
+    last = []
+    if not ctx.data.get("more_traps"):
+        last.append(Option(MORE, ctx.button("thought_more")))
+    last.append(Option(DONE, ctx.button("done")) if picked else Option(UNSURE, ctx.button("not_sure")))
+    return [*rows, last]
+
+
+def trap_variables(ctx: Ctx) -> dict[str, Any]:
+    picked = [t.name for t in (trap_by_id(ctx, i) for i in ctx.data.get("trap_ids", [])) if t]
+    return {**position(ctx, TRAPS), "quote": quote(ctx), "picked": picked, "more": bool(ctx.data.get("more_traps"))}
+
+
+# ------------------------------------------------------------------------ evidence
+
+
+def read_evidence(field: str):
+    def read(ctx: Ctx, answer: Answer) -> None:
+        if answer.choice == SKIP:
+            ctx.data[field] = None
+            return
+        if not answer.text:
+            raise Invalid("thought/evidence_tap")
+        ctx.data[field] = answer.text
+
+    return read
+
+
+def skip_options(ctx: Ctx) -> OptionRows:
+    return [[Option(SKIP, ctx.button("skip"))]]
+
+
+def questions(ctx: Ctx) -> list[str]:
+    """Socratic questions: the first of each trap they picked (two at most), then general
+    ones, three in all. A flagged thought gets only the general ones. A general question
+    about what supports the thought is left out: the step before asked just that."""
+    asked: list[str] = []
+    if THOUGHT not in flagged(ctx):
+        for trap_id in ctx.data.get("trap_ids", []):
+            trap = trap_by_id(ctx, trap_id)
+            if trap and trap.questions and len(asked) < TRAP_QUESTIONS:
+                asked.append(trap.questions[0])
+    for question in ctx.content.thought.general_questions:
+        if len(asked) >= QUESTIONS:
+            break
+        if question not in asked and "support" not in question.lower():  # step 4 asked that
+            asked.append(question)
+    return asked
+
+
+def evidence_variables(step: str):
+    def variables(ctx: Ctx) -> dict[str, Any]:
+        more = {"questions": questions(ctx)} if step == EVIDENCE_AGAINST else {}
+        return {**position(ctx, step), "quote": quote(ctx), **more}
+
+    return variables
+
+
+# -------------------------------------------------------------- the balanced thought
+
+
+def read_balanced(ctx: Ctx, answer: Answer) -> None:
+    if not answer.text:
+        raise Invalid("thought/balanced_tap")
+    ctx.data["balanced"] = answer.text
+
+
+def after_balanced(ctx: Ctx) -> str | None:
+    return None if quick(ctx) else after(ctx, BELIEF_AFTER)
+
+
+# ------------------------------------------------------------------------- re-rating
+
+
+def read_rerate(field: str):
+    def read(ctx: Ctx, answer: Answer) -> None:
+        ctx.data[field] = None if answer.choice == SKIP else scales.read(answer, 100)
+
+    return read
+
+
+def rerate_options(ctx: Ctx) -> OptionRows:
+    return [*scales.options(100), [Option(SKIP, ctx.button("skip"))]]
+
+
+def after_belief_rerate(ctx: Ctx) -> str | None:
+    has_emotion = ctx.data.get("emotion") and ctx.data.get("intensity_before") is not None
+    return after(ctx, INTENSITY_AFTER) if has_emotion else None
+
+
+# -------------------------------------------------------------------------- the end
+
+
+def entry_data(ctx: Ctx) -> dict[str, Any]:
+    d = ctx.data
+    trap_ids = [i for i in d.get("trap_ids", []) if trap_by_id(ctx, i)]
+    return {
+        "situation": d.get("situation"),
+        "emotion": d.get("emotion"),
+        "emotions": list(d.get("emotions", [])),
+        "intensity_before": d.get("intensity_before"),
+        "intensity_after": d.get("intensity_after"),
+        "thought": d.get("thought"),
+        "belief_before": d.get("belief_before"),
+        "belief_after": d.get("belief_after"),
+        "traps": [trap_by_id(ctx, i).name for i in trap_ids],  # type: ignore[union-attr]
+        "trap_ids": trap_ids,
+        "evidence_for": d.get("evidence_for"),
+        "evidence_against": d.get("evidence_against"),
+        "balanced": d.get("balanced"),
+        "quick": quick(ctx),
+        "hidden": hidden_fields(ctx),
+    }
+
+
+def cut(text: str | None, limit: int = QUOTE_CHARS) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
+
+
+def summary_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The entry as the summary card shows it: long answers cut, hidden ones left out (None)."""
+    hidden = set(data["hidden"])
+    shown = {}
+    for name, value in data.items():
+        if name in hidden:
+            shown[name] = None
+        elif isinstance(value, str):
+            shown[name] = cut(value)
+        elif name == "emotions":
+            shown[name] = [cut(v, EMOTION_CHARS) for v in value]
+        else:
+            shown[name] = value
+    return shown
+
+
+def finish(ctx: Ctx) -> list[Reply]:
+    if ctx.data.get("stopped"):
+        return [Reply(ctx.render("thought/stopped"))]
+    data = entry_data(ctx)
+    ctx.record("thought", data)
+    return [
+        Reply(ctx.render("thought/summary", d=summary_fields(data), hidden=data["hidden"])),
+        Reply(ctx.render("thought/saved", kept=ctx.keeps, d=data)),
+    ]
+
+
+STEPS = [
+    Step(MODE, "thought/mode", read_mode, then(SITUATION), options=mode_options),
+    Step(SITUATION, "thought/situation", read_situation, after_situation,
+         variables=lambda ctx: position(ctx, SITUATION)),
+    Step(EMOTIONS, "thought/emotions", read_emotions, after_emotions, options=emotion_options,
+         variables=lambda ctx: position(ctx, EMOTIONS), max_chars=300),
+    Step(STRONGEST, "thought/strongest", read_strongest, then(INTENSITY), options=strongest_options,
+         variables=lambda ctx: position(ctx, STRONGEST), max_chars=EMOTION_CHARS),
+    Step(INTENSITY, "thought/intensity", read_intensity, then(THOUGHT), options=lambda ctx: scales.options(100),
+         variables=lambda ctx: emotion_variables(ctx, INTENSITY)),
+    Step(THOUGHT, "thought/thought", read_thought, after_thought,
+         variables=lambda ctx: position(ctx, THOUGHT)),
+    Step(BELIEF, "thought/belief", read_belief, then(TRAPS), options=lambda ctx: scales.options(100),
+         variables=lambda ctx: position(ctx, BELIEF)),
+    Step(SAFETY, "thought/safety", read_safety, after_safety, options=safety_options,
+         variables=lambda ctx: {"again": ctx.data.get("safety_ack")}),
+    Step(TRAPS, "thought/traps", read_traps, after_traps, options=trap_options, variables=trap_variables),
+    Step(EVIDENCE_FOR, "thought/evidence_for", read_evidence(EVIDENCE_FOR),
+         then(EVIDENCE_AGAINST), options=skip_options, variables=evidence_variables(EVIDENCE_FOR)),
+    Step(EVIDENCE_AGAINST, "thought/evidence_against", read_evidence(EVIDENCE_AGAINST),
+         then(BALANCED), options=skip_options, variables=evidence_variables(EVIDENCE_AGAINST)),
+    Step(BALANCED, "thought/balanced", read_balanced, after_balanced,
+         variables=lambda ctx: {**position(ctx, BALANCED), "quote": quote(ctx)}),
+    Step(BELIEF_AFTER, "thought/belief_after", read_rerate("belief_after"), after_belief_rerate,
+         options=rerate_options, variables=lambda ctx: {**position(ctx, BELIEF_AFTER), "quote": quote(ctx)}),
+    Step(INTENSITY_AFTER, "thought/intensity_after", read_rerate("intensity_after"), None,
+         options=rerate_options, variables=lambda ctx: emotion_variables(ctx, INTENSITY_AFTER)),
+]
+
+FLOW = Flow.of("thought", "thought", [screened(step) for step in STEPS], begin, finish)

@@ -315,3 +315,13 @@ async def test_withdrawing_consent_offers_delete_and_stops_new_storage(ana: Chat
     await ana.press("Done") if "Done" in ana.labels() else None
     await log_moods(ana, clock, [2])
     assert [e.data["score"] for e in await storage.history(7)] == [6]
+
+
+async def test_journal_entries_stand_apart_and_a_missing_note_is_not_called_hidden(ana: Chat, clock: Clock):
+    await set_up(ana)
+    await log_moods(ana, clock, [4, 6])
+    await ana.send("/journal")
+    assert "hidden" not in ana.text
+    lines = ana.text.splitlines()
+    assert lines.count("") >= 2  # a blank line before each entry
+    assert any(line.startswith("6/10") for line in lines) and any(line.startswith("4/10") for line in lines)

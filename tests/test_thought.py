@@ -1,0 +1,400 @@
+"""/thought: the thought record, driven through the real engine and storage as a person
+would (type, tap a button by its label)."""
+
+from __future__ import annotations
+
+from flows import markup, thought
+from flows.content import Content
+from tests.conftest import Chat, set_up
+
+WANT_TO_DIE = "I want to die"
+
+
+async def full_record_until_traps(chat: Chat, text: str = "I always fail, I'm useless") -> None:
+    await chat.send("/thought")
+    await chat.press("Full record")
+    await chat.send("Presentation at work on Monday; my slides froze")
+    await chat.press("anxious")
+    await chat.press("ashamed")
+    await chat.press("Done")
+    await chat.press("ashamed")  # the strongest
+    await chat.send("80")  # typed
+    await chat.send(text)
+    await chat.press("90")  # tapped
+
+
+async def test_the_full_record_by_taps_and_typing(chat: Chat):
+    await set_up(chat)
+    await chat.send("/thought")
+    assert chat.labels() == ["Full record", "Quick version"]
+    await chat.press("Full record")
+    assert "Step 1 of 7" in chat.text and "What was happening" in chat.text
+    await chat.send("Presentation at work on Monday; my slides froze")
+    assert "Step 2 of 7" in chat.text and "anxious" in chat.labels()
+    await chat.press("anxious")
+    await chat.press("ashamed")
+    assert "✓ anxious" in chat.labels() and "Chosen: anxious, ashamed" in chat.text
+    await chat.press("Done")
+    assert "strongest" in chat.text and chat.labels() == ["anxious", "ashamed"]
+    await chat.press("ashamed")
+    assert "How strong was the feeling (ashamed)" in chat.text and "Step 2 of 7" in chat.text
+    assert chat.labels() == [str(v) for v in range(0, 101, 10)]
+    await chat.send("85")
+    assert "Step 3 of 7" in chat.text and "What went through your mind?" in chat.text
+    await chat.send("Everyone thinks I'm useless")
+    assert "How much do you believe" in chat.text and len(chat.labels()) == 11
+    await chat.press("90")
+    assert "Step 3 of 7" in chat.text and "thinking trap" in chat.text
+    assert "Everyone thinks I'm useless" in chat.text  # quoted back
+    await chat.press("Mind reading")
+    assert "✓ Mind reading" in chat.labels() and "Done" in chat.labels()
+    await chat.press("Done")
+    assert "Step 4 of 7" in chat.text and "Everyone thinks I'm useless" in chat.text  # quoted back
+    await chat.send("Nobody asked a question after the talk")
+    assert "Step 5 of 7" in chat.text and "Everyone thinks I'm useless" in chat.text
+    # Socratic questions for the trap they picked, and a general one
+    assert "What do you know for sure about what they think" in chat.text
+    assert "What would you say to a friend" in chat.text
+    await chat.send("My manager said the content was clear")
+    assert "Step 6 of 7" in chat.text and "Everyone thinks I'm useless" in chat.text
+    assert "Sometimes a thought is simply accurate" in chat.text
+    await chat.send("The tech failed, not me; people liked the content")
+    assert "Step 7 of 7" in chat.text and "Skip" in chat.labels()
+    await chat.send("40")
+    assert "how strong is the feeling (ashamed) now" in chat.text
+    await chat.press("30")
+    summary = chat.text
+    assert "Your thought record" in summary
+    assert "Belief in the thought: 90 → 40" in summary and "Ashamed: 85 → 30" in summary
+    assert "Thinking traps: Mind reading" in summary
+    assert "My manager said the content was clear" in summary
+    assert "went from 90 to 40" in summary and "Saved" in summary
+    await chat.send("/journal")
+    assert "Thought record" in chat.text and "Thought: Everyone thinks I'm useless" in chat.text
+    assert "Belief 90% → 40%" in chat.text and "ashamed 85% → 30%" in chat.text
+
+
+async def test_the_saved_entry_holds_every_field(chat: Chat, storage):
+    await set_up(chat)
+    await full_record_until_traps(chat)
+    await chat.press("Not sure")
+    await chat.press("Skip")
+    await chat.press("Skip")
+    await chat.send("I got one thing wrong, that's all")
+    await chat.press("Skip")
+    await chat.press("Skip")
+    (entry,) = [e for e in await storage.history(chat.user_id) if e.kind == "thought"]
+    assert entry.data == {
+        "situation": "Presentation at work on Monday; my slides froze",
+        "emotion": "ashamed",
+        "emotions": ["anxious", "ashamed"],
+        "intensity_before": 80,
+        "intensity_after": None,
+        "thought": "I always fail, I'm useless",
+        "belief_before": 90,
+        "belief_after": None,
+        "traps": [],
+        "trap_ids": [],
+        "evidence_for": None,
+        "evidence_against": None,
+        "balanced": "I got one thing wrong, that's all",
+        "quick": False,
+        "hidden": [],
+    }
+    assert "Belief in the thought: 90 → —" in chat.text
+
+
+async def test_the_quick_version(chat: Chat, storage):
+    await set_up(chat)
+    await chat.send("/thought")
+    await chat.press("Quick version")
+    assert "Step 1 of 4" in chat.text
+    await chat.send("Friend didn't reply to my message")
+    assert "Step 2 of 4" in chat.text and "What went through your mind?" in chat.text
+    await chat.send("She must think I'm annoying")
+    assert "Step 3 of 4" in chat.text and chat.labels()[0] == "Mind reading"
+    await chat.press("Mind reading")
+    await chat.press("Done")
+    assert "Step 4 of 4" in chat.text and "She must think I'm annoying" in chat.text
+    await chat.send("She's often busy at work; she'll reply later")
+    assert "Your thought record (quick version)" in chat.text
+    assert "Thinking traps: Mind reading" in chat.text and "Before → after" not in chat.text
+    assert "What supports it" not in chat.text
+    (entry,) = await storage.history(chat.user_id)
+    assert entry.data["quick"] is True and entry.data["trap_ids"] == ["mind_reading"]
+    assert entry.data["belief_before"] is None and entry.data["emotions"] == []
+
+
+def test_traps_are_ranked_by_cue_words(content: Content):
+    traps = content.thought.trap
+    first_four = [t.id for t in thought.rank_traps(traps, "I always fail, I'm useless")[:4]]
+    assert {"all_or_nothing", "overgeneralisation", "labelling"} <= set(first_four)
+    assert thought.rank_traps(traps, "It's all my fault, I ruined the party")[0].id == "personalisation"
+    assert thought.rank_traps(traps, "I should have known better")[0].id == "should_statements"
+    # whole words only: "skill" is not "ill", "nevertheless" is not "never"
+    assert [t.id for t in thought.rank_traps(traps, "skill nevertheless")] == list(thought.DEFAULT_ORDER)
+    assert len(thought.rank_traps(traps, "")) == len(traps)
+
+
+async def test_the_likeliest_traps_are_offered_first_and_more_shows_every_trap(chat: Chat, content: Content):
+    await set_up(chat)
+    await full_record_until_traps(chat, "I always fail, I'm useless")
+    names = [label for label in chat.labels() if label not in ("What's this?", "More traps", "Not sure")]
+    assert len(names) == 4
+    wanted = {"All-or-nothing thinking", "Overgeneralisation", "Labelling"}
+    assert wanted <= set(names)
+    assert chat.labels().count("What's this?") == 4
+    await chat.press("More traps")
+    shown = {label.removeprefix("✓ ") for label in chat.labels()}
+    assert {t.name for t in content.thought.trap} <= shown and "More traps" not in shown
+    assert "Here are all of them" in chat.text
+
+
+async def test_whats_this_explains_the_trap_then_asks_again(chat: Chat):
+    await set_up(chat)
+    await full_record_until_traps(chat, "I always fail")
+    row = next(row for r in chat.replies for row in r.buttons if row[0].label == "Overgeneralisation")
+    await chat.incoming(kind="button", data=row[1].data)
+    assert len(chat.replies) == 2
+    assert "Overgeneralisation" in chat.replies[0].text and "treating it as a pattern" in chat.text
+    assert "Nobody ever wants me" in chat.text  # its example
+    assert "Step 3 of 7" in chat.text and "Overgeneralisation" in chat.labels()  # the same question
+    await chat.press("Overgeneralisation")
+    await chat.press("Done")
+    assert "Step 4 of 7" in chat.text
+
+
+async def test_several_traps_and_their_questions(chat: Chat):
+    await set_up(chat)
+    await full_record_until_traps(chat)
+    await chat.press("Overgeneralisation")
+    await chat.press("Labelling")
+    await chat.press("✓ Labelling")  # changed their mind
+    await chat.press("All-or-nothing thinking")
+    await chat.press("Done")
+    await chat.press("Skip")
+    assert "Can you think of a time when things went differently" not in chat.text
+    assert "Is this one event, or does it happen every time?" in chat.text  # overgeneralisation
+    assert "Is there any middle ground" in chat.text  # all-or-nothing
+    assert "Does one action, or one moment" not in chat.text  # labelling was unpicked
+    await chat.press("Skip")
+    await chat.send("I failed once; I've done well before")
+    await chat.press("Skip")
+    await chat.press("Skip")
+    assert "Thinking traps: Overgeneralisation, All-or-nothing thinking" in chat.text
+
+
+async def test_bad_numbers_are_re_asked(chat: Chat):
+    await set_up(chat)
+    await chat.send("/thought")
+    await chat.press("Full record")
+    await chat.send("At home")
+    await chat.press("sad")
+    await chat.press("Done")
+    for wrong in ("150", "-5", "lots", "7.5"):
+        await chat.send(wrong)
+        assert chat.text == "Tap a number, or type one from 0 to 100."
+        assert len(chat.labels()) == 11
+    await chat.send("75%")
+    assert "What went through your mind?" in chat.text
+
+
+async def test_situation_and_thought_are_required_and_long_answers_refused(chat: Chat):
+    await set_up(chat)
+    await chat.send("/thought")
+    await chat.press("Quick version")
+    await chat.send("x" * 1001)
+    assert "up to 1000 characters" in chat.text
+    await chat.send("At the shops")
+    replies = await chat.send("   ")
+    assert "needs the thought itself" in chat.text and "Step 2 of 4" not in chat.text
+    assert len(replies) == 1
+    await chat.send("They're staring at me")
+    assert "Step 3 of 4" in chat.text
+
+
+async def test_a_flagged_thought_is_never_quoted_and_safety_comes_first(chat: Chat, storage):
+    await set_up(chat)
+    await chat.send("/safetyplan")
+    await chat.send("not sleeping")
+    await chat.send("a walk with the dog")
+    for _ in range(5):
+        await chat.press("Skip") if "Skip" in chat.labels() else await chat.press("Keep as it is")
+    await chat.send("/thought")
+    await chat.press("Full record")
+    await chat.send("Alone at home after the argument")
+    await chat.press("hopeless")
+    await chat.press("Done")
+    await chat.press("90")
+    await chat.send(WANT_TO_DIE)
+    assert "Are you safe right now?" in chat.text and "want to die" not in chat.text
+    await chat.press("Safe for now")
+    await chat.press("Carry on")
+    # Before anything challenges the thought: the safety plan or grounding.
+    assert "safety plan" in chat.text and "want to die" not in chat.text
+    assert {"See my safety plan", "Grounding exercise", "Carry on", "Stop here"} <= set(chat.labels())
+    await chat.press("See my safety plan")
+    assert "My safety plan" in chat.text and "a walk with the dog" in chat.text
+    assert "carry on" in chat.replies[-1].text  # the same question again
+    await chat.press("Grounding exercise")
+    assert "5 things you can see" in chat.text
+    await chat.press("Carry on")
+    assert "How much do you believe" in chat.text and "want to die" not in chat.text
+    await chat.press("80")
+    assert "thinking trap" in chat.text and "the thought you wrote" in chat.text
+    assert "want to die" not in chat.text
+    await chat.press("Not sure")
+    assert "Step 4 of 7" in chat.text and "want to die" not in chat.text
+    await chat.press("Skip")
+    assert "Step 5 of 7" in chat.text and "want to die" not in chat.text
+    await chat.press("Skip")
+    assert "Step 6 of 7" in chat.text and "the thought you wrote" in chat.text and "want to die" not in chat.text
+    await chat.send("I'm in pain, and I can call someone tonight")
+    assert "want to die" not in chat.text
+    await chat.press("Skip")
+    await chat.press("Skip")
+    assert "Thought: (hidden)" in chat.text and "want to die" not in chat.text
+    (entry,) = [e for e in await storage.history(chat.user_id) if e.kind == "thought"]
+    assert entry.data["thought"] == WANT_TO_DIE and entry.data["hidden"] == ["thought"]
+    await chat.send("/journal")
+    assert "Thought: (hidden)" in chat.text and "want to die" not in chat.text
+    assert any(label.startswith("Show hidden words") for label in chat.labels())
+
+
+async def test_a_flagged_thought_without_a_safety_plan_and_stop_here(chat: Chat, storage):
+    await set_up(chat)
+    await chat.send("/thought")
+    await chat.press("Quick version")
+    await chat.send("Bad day")
+    await chat.send("i want to kill myself")
+    await chat.press("Safe for now")
+    await chat.press("Carry on")
+    assert "Stop here" in chat.labels() and "kill myself" not in chat.text
+    await chat.press("See my safety plan")
+    assert "haven't made a safety plan yet" in chat.text and "/safetyplan" in chat.text
+    await chat.press("Stop here")
+    assert "nothing from this record was kept" in chat.text
+    assert [e for e in await storage.history(chat.user_id) if e.kind == "thought"] == []
+
+
+async def test_a_flagged_last_answer_is_hidden_in_the_entry(chat: Chat, storage):
+    await set_up(chat)
+    await chat.send("/thought")
+    await chat.press("Quick version")
+    await chat.send("Work")
+    await chat.send("I'm going to mess it up")
+    await chat.press("Not sure")
+    await chat.send("maybe everyone would be better off without me")
+    assert "better off without me" not in chat.text
+    (entry,) = [e for e in await storage.history(chat.user_id) if e.kind == "thought"]
+    assert entry.data["hidden"] == ["balanced"]
+    await chat.send("/journal")
+    assert "better off without me" not in chat.text and "Balanced: (hidden)" in chat.text
+
+
+async def test_a_flagged_situation_offers_safety_before_the_thought_is_challenged(chat: Chat, storage):
+    await set_up(chat)
+    await chat.send("/thought")
+    await chat.press("Full record")
+    await chat.send("my boyfriend hits me when he drinks")
+    assert "0808 2000 247" in chat.text  # the domestic abuse line
+    await chat.press("Safe for now")
+    await chat.press("Carry on")
+    assert "Grounding exercise" in chat.labels() and "hits me" not in chat.text
+    await chat.press("Carry on")
+    assert "Step 2 of 7" in chat.text
+
+
+async def test_an_age_mention_points_to_a_youth_line_without_a_safety_offer(chat: Chat):
+    await set_up(chat)
+    await chat.send("/thought")
+    await chat.press("Full record")
+    await chat.send("im 16 and I failed my maths exam")
+    assert "Childline" in chat.text and "Step 2 of 7" in chat.text  # the record goes on
+    assert "Grounding exercise" not in chat.labels()
+
+
+async def test_words_typed_where_a_number_was_asked_still_bring_the_offer(chat: Chat):
+    await set_up(chat)
+    await chat.send("/thought")
+    await chat.press("Full record")
+    await chat.send("Evening at home")
+    await chat.press("sad")
+    await chat.press("Done")
+    await chat.send("i want to end my life")
+    assert "Are you safe right now?" in chat.text
+    await chat.press("Safe for now")
+    await chat.press("Carry on")
+    assert "Tap a number" not in chat.text and "How strong was" in chat.text
+    await chat.press("70")
+    assert "Grounding exercise" in chat.labels()  # before the thought is even asked
+
+
+async def test_cancel_leaves_nothing_saved(chat: Chat, storage):
+    await set_up(chat)
+    await full_record_until_traps(chat)
+    await chat.press("Not sure")
+    await chat.send("/cancel")
+    assert await storage.history(chat.user_id) == []
+    await chat.send("/journal")
+    assert "Nothing recorded yet" in chat.text
+
+
+async def test_without_consent_nothing_is_kept(chat: Chat, storage):
+    await set_up(chat, consent="No, don't keep them")
+    await chat.send("/thought")
+    await chat.press("Quick version")
+    await chat.send("Exam results")
+    await chat.send("I'm a failure")
+    await chat.press("Labelling")
+    await chat.press("Done")
+    await chat.send("One result doesn't define me")
+    assert "Your thought record" in chat.text and "isn't saved" in chat.text
+    assert await storage.history(chat.user_id) == []
+
+
+async def test_the_record_resumes_after_a_restart(storage, content):
+    from flows.engine import Engine
+    from flows.registry import FLOWS
+    from tests.conftest import FIXED_NOW
+
+    chat = Chat(Engine(storage, content, FLOWS, clock=lambda: FIXED_NOW))
+    await set_up(chat)
+    await chat.send("/thought")
+    await chat.press("Quick version")
+    await chat.send("On the bus")
+    restarted = Chat(Engine(storage, content, FLOWS, clock=lambda: FIXED_NOW))
+    restarted.next_update_id = chat.next_update_id
+    await restarted.send("Everyone is staring at me")
+    assert "Step 3 of 4" in restarted.text and "Everyone is staring at me" in restarted.text
+
+
+async def test_the_summary_stays_under_telegrams_limit_with_long_answers(chat: Chat):
+    await set_up(chat)
+    long = ("I keep going over it again and again. " * 30)[:1000]
+    await chat.send("/thought")
+    await chat.press("Full record")
+    await chat.send(long)
+    await chat.send(", ".join(f"feeling number {i}" for i in range(10)))
+    await chat.press("feeling number 9")
+    await chat.press("100")
+    await chat.send(long)
+    await chat.press("100")
+    await chat.press("More traps")
+    for trap in thought.DEFAULT_ORDER:
+        label = next(label for label in chat.labels() if label.endswith(trap_name(chat, trap)))
+        await chat.press(label)
+    await chat.press("Done")
+    for _ in range(3):
+        assert all(markup.visible_length(r.text) < 4096 for r in chat.replies)
+        await chat.send(long)
+    await chat.press("0")
+    await chat.press("0")
+    summary = chat.replies[0].text
+    assert "Your thought record" in summary and "…" in summary
+    markup.check(summary)  # Telegram would parse it
+    assert markup.visible_length(summary) < 4096
+
+
+def trap_name(chat: Chat, trap_id: str) -> str:
+    return next(t.name for t in chat.engine.content.thought.trap if t.id == trap_id)
