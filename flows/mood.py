@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows import scales, schedule
-from flows.core import Answer, Ctx, Entry, Flow, Invalid, Option, OptionRows, Reply, Step, in_rows
+from flows import emotions, scales, schedule
+from flows.core import Answer, Ctx, Entry, Flow, Option, OptionRows, Reply, Step
 
 SCORE, EMOTIONS, NOTE = "score", "emotions", "note"
-DONE, SKIP = "done", "skip"
+SKIP = "skip"
 LOW = 3  # a mood this low or lower offers a practice
 VERY_LOW = 2  # on most days of two weeks, a doctor is suggested
 LOW_DAYS, OF_DAYS = 8, 14
@@ -29,28 +29,7 @@ def read_score(ctx: Ctx, answer: Answer) -> None:
 
 
 def read_emotions(ctx: Ctx, answer: Answer) -> None:
-    chosen: list[str] = ctx.data.setdefault("emotions", [])
-    words = ctx.content.thought.emotions
-    if answer.choice in (DONE, SKIP):
-        ctx.data["emotions_done"] = True
-        return
-    if answer.choice is not None:
-        if not answer.choice.isdigit() or int(answer.choice) >= len(words):
-            raise Invalid("mood/emotions_tap")
-        word = words[int(answer.choice)]
-        chosen.remove(word) if word in chosen else chosen.append(word)
-        return
-    typed = [w.strip() for w in (answer.text or "").replace(" and ", ",").split(",") if w.strip()]
-    if not typed or any(len(w) > 40 for w in typed):
-        raise Invalid("mood/emotions_tap")
-    chosen.extend(typed[:10])
-    ctx.data["emotions_done"] = True
-
-
-def emotion_options(ctx: Ctx) -> OptionRows:
-    chosen = ctx.data.get("emotions", [])
-    words = [Option(str(i), ("✓ " if w in chosen else "") + w) for i, w in enumerate(ctx.content.thought.emotions)]
-    return [*in_rows(words, 3), [Option(DONE if chosen else SKIP, ctx.button("done" if chosen else "skip"))]]
+    emotions.read(ctx, answer, "mood/emotions_tap")
 
 
 def read_note(ctx: Ctx, answer: Answer) -> None:
@@ -113,7 +92,7 @@ FLOW = Flow.of(
     [
         Step(SCORE, "mood/score", read_score, EMOTIONS, options=lambda ctx: scales.options(10)),
         Step(EMOTIONS, "mood/emotions", read_emotions,
-             lambda ctx: NOTE if ctx.data.get("emotions_done") else EMOTIONS, options=emotion_options, max_chars=300),
+             lambda ctx: NOTE if ctx.data.get("emotions_done") else EMOTIONS, options=emotions.options, max_chars=300),
         Step(NOTE, "mood/note", read_note, None, options=note_options, max_chars=NOTE_CHARS),
     ],
     begin,

@@ -34,7 +34,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from flows import safety, safetyplan, scales
+from flows import emotions, safety, safetyplan, scales
 from flows.content import Trap
 from flows.core import (
     Acks,
@@ -66,7 +66,6 @@ SEE_PLAN, GROUND, CARRY, STOP = "plan", "ground", "carry", "stop"
 SUGGESTED = 4  # traps offered before "More"
 QUOTE_CHARS = 300  # a quoted answer in the summary card
 EMOTION_CHARS = 40
-MAX_EMOTIONS = 10
 TRAP_QUESTIONS = 2  # Socratic questions from the traps they picked
 QUESTIONS = 3  # in all, with general ones
 
@@ -197,24 +196,7 @@ def after_situation(ctx: Ctx) -> str | None:
 
 
 def read_emotions(ctx: Ctx, answer: Answer) -> None:
-    chosen: list[str] = ctx.data.setdefault("emotions", [])
-    words = ctx.content.thought.emotions
-    if answer.choice in (DONE, SKIP):
-        ctx.data["emotions_done"] = True
-        return
-    if answer.choice is not None:
-        if not answer.choice.isdigit() or int(answer.choice) >= len(words):
-            raise Invalid("thought/emotions_tap")
-        word = words[int(answer.choice)]
-        chosen.remove(word) if word in chosen else chosen.append(word)
-        return
-    typed = [w.strip() for w in (answer.text or "").replace(" and ", ",").split(",") if w.strip()]
-    if not typed or any(len(w) > EMOTION_CHARS for w in typed):
-        raise Invalid("thought/emotions_tap")
-    for word in typed:
-        if word.lower() not in (c.lower() for c in chosen) and len(chosen) < MAX_EMOTIONS:
-            chosen.append(word)
-    ctx.data["emotions_done"] = True
+    emotions.read(ctx, answer, "thought/emotions_tap")
 
 
 def after_emotions(ctx: Ctx) -> str | None:
@@ -227,13 +209,6 @@ def after_emotions(ctx: Ctx) -> str | None:
         ctx.data["emotion"] = chosen[0]
         return after(ctx, INTENSITY)
     return after(ctx, STRONGEST)
-
-
-def emotion_options(ctx: Ctx) -> OptionRows:
-    chosen = ctx.data.get("emotions", [])
-    words = [Option(str(i), ("✓ " if w in chosen else "") + w) for i, w in enumerate(ctx.content.thought.emotions)]
-    last = Option(DONE, ctx.button("done")) if chosen else Option(SKIP, ctx.button("skip"))
-    return [*in_rows(words, 3), [last]]
 
 
 def read_strongest(ctx: Ctx, answer: Answer) -> None:
@@ -531,7 +506,7 @@ STEPS = [
     Step(MODE, "thought/mode", read_mode, then(SITUATION), options=mode_options),
     Step(SITUATION, "thought/situation", read_situation, after_situation,
          variables=lambda ctx: position(ctx, SITUATION)),
-    Step(EMOTIONS, "thought/emotions", read_emotions, after_emotions, options=emotion_options,
+    Step(EMOTIONS, "thought/emotions", read_emotions, after_emotions, options=emotions.options,
          variables=lambda ctx: position(ctx, EMOTIONS), max_chars=300),
     Step(STRONGEST, "thought/strongest", read_strongest, then(INTENSITY), options=strongest_options,
          variables=lambda ctx: position(ctx, STRONGEST), max_chars=EMOTION_CHARS),
