@@ -324,7 +324,7 @@ class Flow:
     """
 
     name: str
-    command: str
+    command: str | None  # None: started only from a button (a reminder's "Done")
     steps: dict[str, Step]
     begin: Callable[[Ctx], tuple[list[Reply], str | None]]
     finish: Callable[[Ctx], list[Reply]]
@@ -333,5 +333,5 @@ class Flow:
     cancelled: Callable[[Ctx], list[Reply]] | None = None
 
     @staticmethod
-    def of(name: str, command: str, steps: list[Step], begin: Callable, finish: Callable, **more: Any) -> Flow:
+    def of(name: str, command: str | None, steps: list[Step], begin: Callable, finish: Callable, **more: Any) -> Flow:
         return Flow(name, command, {step.name: step for step in steps}, begin, finish, **more)

@@ -90,7 +90,8 @@ class Engine:
         self.store = store
         self.content = content
         self.flows = {flow.name: flow for flow in flows}
-        self.flow_commands = {flow.command: flow for flow in flows}
+        # A flow without a command is started by a button (rating a planned activity).
+        self.flow_commands = {flow.command: flow for flow in flows if flow.command}
         self.clock = clock
         self.bot = bot
         self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()

@@ -1,0 +1,97 @@
+"""/plan end to end: the real PTB Application over real HTTP against the fake Bot API.
+
+The running bot ticks on the real clock, so the reminder is made to fall due by a second
+tick over the running bot's own storage, with a clock set to the planned time, sending
+through the running bot's own Telegram path."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.scheduler import Ticker
+from flows.engine import Engine
+from flows.registry import FLOWS
+from tests.conftest import set_up
+from tests.e2e import Person, RunningBot
+
+
+async def test_plan_by_taps_then_the_reminder_and_the_rating_through_telegram(bot: RunningBot, fake, content):
+    ana = Person(bot, 2001, "Ana")
+    await set_up(ana)
+    await ana.send("/plan")
+    await ana.press("Moving your body")
+    replies = await ana.press("Stretch for five minutes")
+    assert "which day" in ana.transcript(replies)
+    await ana.press("Tomorrow")
+    await ana.press("18:00")
+    replies = await ana.press("7")
+    assert "Planned: “Stretch for five minutes”" in ana.transcript(replies)
+
+    # The planned time comes: tick with a clock at that moment, sending through the bot.
+    due = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC).replace(hour=18)
+    moment = [due - timedelta(seconds=30)]
+    telegram_bot = bot.telegram_bot
+    engine = Engine(telegram_bot.storage, content, FLOWS, clock=lambda: moment[0])
+    ticker = Ticker(
+        telegram_bot.storage, engine, lambda chat_id, replies: telegram_bot.send(bot.application.bot, chat_id, replies)
+    )
+    assert await ticker.tick() == 0
+    before = len(fake.messages(ana.user_id))
+    moment[0] = due + timedelta(seconds=5)
+    assert await ticker.tick() == 1
+    assert await ticker.tick() == 0
+    [reminder] = fake.messages(ana.user_id)[before:]
+    assert reminder.text.startswith("Time for your planned activity")
+    assert "Stretch" not in reminder.text
+    assert [[text for text, _ in row] for row in reminder.buttons] == [["Done", "Not yet", "Reschedule"]]
+    ana.seen = len(fake.messages(ana.user_id))
+
+    replies = await ana.press("Done")
+    assert "Step 1 of 3" in ana.transcript(replies)
+    await ana.press("9")
+    await ana.press("6")
+    replies = await ana.press("7")
+    assert "You expected 7 and it felt like 9" in ana.transcript(replies)
+    replies = await ana.send("/plan list")
+    assert "Stretch for five minutes: expected 7, felt 9" in ana.transcript(replies)
+
+
+async def test_not_yet_through_telegram(bot: RunningBot, fake, content):
+    ben = Person(bot, 2002, "Ben")
+    await set_up(ben)
+    await ben.send("/plan")
+    await ben.press("Being in touch")
+    await ben.send("Call Mum")
+    await ben.press("Tomorrow")
+    await ben.send("9:15")
+    await ben.press("5")
+    telegram_bot = bot.telegram_bot
+    due = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC).replace(hour=9, minute=15)
+    engine = Engine(telegram_bot.storage, content, FLOWS, clock=lambda: due + timedelta(seconds=5))
+    ticker = Ticker(
+        telegram_bot.storage, engine, lambda chat_id, replies: telegram_bot.send(bot.application.bot, chat_id, replies)
+    )
+    assert await ticker.tick() == 1
+    assert "Call Mum" not in fake.last_message(ben.user_id).text
+    ben.seen = len(fake.messages(ben.user_id))
+    replies = await ben.press("Not yet")
+    assert "When shall I remind you again" in ben.transcript(replies)
+    assert [text for row in replies[-1].buttons for text, _ in row][:2] == ["In 30 minutes", "In an hour"]
+    replies = await ben.press("In an hour")
+    assert "remind you again at" in ben.transcript(replies)
+
+
+async def test_plan_list_through_telegram(bot: RunningBot):
+    cai = Person(bot, 2003, "Cai")
+    await set_up(cai)
+    replies = await cai.send("/plan list")
+    assert "Nothing planned yet" in cai.transcript(replies)
+    await cai.send("/plan")
+    await cai.press("Getting something done")
+    await cai.press("Tidy one drawer")
+    await cai.press("Tomorrow")
+    await cai.press("10:00")
+    await cai.press("4")
+    replies = await cai.send("/plan list")
+    text = cai.transcript(replies)
+    assert "Planned" in text and "10:00: Tidy one drawer" in text
