@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
 from bot.crypto import Cipher
+from bot.scheduler import Ticker
 from bot.storage import Storage
 from flows import markup
 from flows.content import Content
@@ -125,3 +126,53 @@ async def set_up(person, country: str = "United Kingdom", consent: str = "Yes, k
     await person.send(country)
     await person.press("Skip")
     await person.press("Skip")
+
+
+# --- a clock the tests move, and the real tick ------------------------------------------
+
+
+class Clock:
+    """Now, as the engine and the tick see it; tests set or move it (nobody sleeps)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def move(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(FIXED_NOW)  # a Tuesday, noon in London, 07:00 in New York
+
+
+@pytest.fixture
+def moving(storage: Storage, content: Content, clock: Clock) -> Engine:
+    return Engine(storage, content, FLOWS, clock=clock)
+
+
+@pytest.fixture
+def sent() -> list:
+    """What the tick sent: (chat id, replies)."""
+    return []
+
+
+@pytest.fixture
+def ticker(storage: Storage, moving: Engine, sent: list) -> Ticker:
+    async def send(chat_id: int, replies: list[Reply]) -> bool:
+        sent.append((chat_id, replies))
+        return True
+
+    return Ticker(storage, moving, send)
+
+
+@pytest.fixture
+def ana(moving: Engine) -> Chat:
+    return Chat(moving, user_id=7)
+
+
+def texts(sent: list) -> list[str]:
+    return [markup.visible_text(r.text) for _, replies in sent for r in replies]

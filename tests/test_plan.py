@@ -5,57 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 
 from bot.scheduler import Ticker
 from flows import markup
 from flows.core import Reply
 from flows.engine import Engine
 from flows.registry import FLOWS
-from tests.conftest import Chat, set_up
+from tests.conftest import Chat, Clock, set_up, texts
 
-START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # a Tuesday, noon in London, 07:00 in New York
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(START)
-
-
-@pytest.fixture
-def moving(storage, content, clock) -> Engine:
-    return Engine(storage, content, FLOWS, clock=clock)
-
-
-@pytest.fixture
-def sent() -> list:
-    return []
-
-
-@pytest.fixture
-def ticker(storage, moving, sent) -> Ticker:
-    async def send(chat_id: int, replies: list[Reply]) -> bool:
-        sent.append((chat_id, replies))
-        return True
-
-    return Ticker(storage, moving, send)
-
-
-@pytest.fixture
-def ana(moving) -> Chat:
-    return Chat(moving, user_id=7)
-
-
-def texts(sent: list) -> list[str]:
-    return [markup.visible_text(r.text) for _, replies in sent for r in replies]
 
 
 def button(reply: Reply, label: str) -> str:

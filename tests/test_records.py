@@ -4,61 +4,14 @@ real engine and storage, with a clock the tests move (no sleeping)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-import pytest
 
 from bot.scheduler import Ticker
 from flows import markup
-from flows.engine import Engine
-from flows.registry import FLOWS
-from tests.conftest import Chat, set_up
+from tests.conftest import Chat, Clock, set_up, texts
 
 UTC = timezone.utc
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def move(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def moving(storage, content, clock) -> Engine:
-    return Engine(storage, content, FLOWS, clock=clock)
-
-
-@pytest.fixture
-def sent() -> list:
-    return []
-
-
-@pytest.fixture
-def ticker(storage, moving, sent) -> Ticker:
-    async def send(chat_id, replies):
-        sent.append((chat_id, replies))
-        return True
-
-    return Ticker(storage, moving, send)
-
-
-@pytest.fixture
-def ana(moving) -> Chat:
-    return Chat(moving, user_id=7)
-
-
-def texts(sent: list) -> list[str]:
-    return [markup.visible_text(r.text) for _, replies in sent for r in replies]
 
 
 async def with_daily_prompt(ana: Chat, at: str = "20:00", zone: str = "Europe/London") -> None:
