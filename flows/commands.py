@@ -46,8 +46,9 @@ INTERRUPTS: dict[str, Callable[[Ctx, str], list[Reply]]] = {
     "reminder": partial(change_setting, "reminder"),
 }
 
-# Commands whose answer reads the person's entries (the engine loads them first).
+# Commands, and buttons, whose answer reads the person's entries (the engine loads them first).
 NEEDS_HISTORY = {"journal", "export"}
+BUTTONS_NEEDING_HISTORY = journal.BUTTONS
 
 
 def button(ctx: Ctx, action: str, argument: str):

@@ -149,10 +149,7 @@ class Engine:
             state = await self.store.load(user_id, chat_id)
             state.history = await self.store.history(user_id)
             replies = nudges.replies(self._ctx(state), due)
-            if due.kind == "mood_prompt":
-                following = schedule.next_mood_prompt(self.clock(), state.settings, after_today=True)
-                if following:
-                    state.schedule.append(following)
+            self._schedule_following(state, due, after_today=True)
             await self.store.save(state)
             if replies and not await deliver(replies):
                 state.active = False
@@ -165,11 +162,15 @@ class Engine:
             state = await self.store.load(user_id, chat_id)
             state.history = await self.store.history(user_id)
             nudges.missed(self._ctx(state), due)
-            if due.kind == "mood_prompt":
-                following = schedule.next_mood_prompt(self.clock(), state.settings)
-                if following:
-                    state.schedule.append(following)
+            self._schedule_following(state, due, after_today=False)
             await self.store.save(state)
+
+    def _schedule_following(self, state: UserState, due: Due, after_today: bool) -> None:
+        """A daily prompt, sent or missed, makes way for the next one."""
+        if due.kind == "mood_prompt":
+            following = schedule.next_mood_prompt(self.clock(), state.settings, after_today=after_today)
+            if following:
+                state.schedule.append(following)
 
     async def current_prompt(self, user_id: int, chat_id: int) -> list[Reply]:
         """The question the person is on, if any: for picking up after an error or a restart."""
@@ -200,7 +201,9 @@ class Engine:
             flow = self.flow_commands.get(incoming.command)
             return flow.needs_history if flow else incoming.command in commands.NEEDS_HISTORY
         if incoming.kind == "button" and incoming.data.startswith(f"{GLOBAL}:"):
-            return True
+            action = incoming.data.split(":")[1] if incoming.data.count(":") else ""
+            if action in nudges.NEEDS_HISTORY or action in commands.BUTTONS_NEEDING_HISTORY:
+                return True
         flows = [state.flow, *state.suspended]
         return any(f is not None and self.flows[f.name].needs_history for f in flows)
 

@@ -12,6 +12,7 @@ from flows.core import ENTRY_KINDS, Button, Ctx, Entry, Reply
 PER_PAGE = 5
 FIELD_CHARS = 300  # one field of one entry on a page
 ALL = "all"
+BUTTONS = ("j", "jv")  # a page; hidden words shown
 
 
 def show(ctx: Ctx, args: str) -> list[Reply]:

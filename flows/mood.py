@@ -73,17 +73,11 @@ def low_days(ctx: Ctx) -> int:
     """On how many of the last two weeks' days (their local days) a mood was very low."""
     since = ctx.now - timedelta(days=OF_DAYS)
     days = {
-        schedule.local_date(_when(e.at), ctx.settings)
+        schedule.local_day_of(e.at, ctx.settings)
         for e in ctx.history
-        if e.kind == "mood" and e.data.get("score", 10) <= VERY_LOW and _when(e.at) >= since
+        if e.kind == "mood" and e.data.get("score", 10) <= VERY_LOW and schedule.instant(e.at) >= since
     }
     return len(days)
-
-
-def _when(at: str):
-    from datetime import datetime
-
-    return datetime.fromisoformat(at)
 
 
 FLOW = Flow.of(

@@ -34,12 +34,16 @@ def mood_prompt(ctx: Ctx) -> list[Reply]:
     already logged a mood this (local) day."""
     today = schedule.local_date(ctx.now, ctx.settings)
     for entry in ctx.history:
-        if entry.kind == "mood" and schedule.local_date(mood._when(entry.at), ctx.settings) == today:
+        if entry.kind == "mood" and schedule.local_day_of(entry.at, ctx.settings) == today:
             return []
     rows = tuple(
         tuple(Button(option.label, data=f"g:mp:{option.value}") for option in row) for row in scales.options(10)
     )
     return [Reply(ctx.render("nudge/mood_prompt"), rows)]
+
+
+# Buttons whose answer reads the person's entries (the engine loads them first).
+NEEDS_HISTORY = {"mp", *plan.BUTTONS}
 
 
 def button(ctx: Ctx, action: str, argument: str) -> Handled:

@@ -570,9 +570,12 @@ def missed(ctx: Ctx, due: Due) -> None:
 Handled = tuple[list[Reply], str | None, dict] | None
 
 
+BUTTONS = ("pa", "pl")  # the reminder's buttons, and Not yet's times
+
+
 def button(ctx: Ctx, action: str, argument: str) -> Handled:
     """g:pa:<id>:done|later|move (the reminder) and g:pl:<id>:30|60|evening (Not yet)."""
-    if action not in ("pa", "pl"):
+    if action not in BUTTONS:
         return None
     raw_id, _, what = argument.partition(":")
     entry = ctx.entry(int(raw_id), KIND) if raw_id.isdigit() else None

@@ -38,6 +38,16 @@ def iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def instant(at: str) -> datetime:
+    """A stored ISO time back as a datetime (the inverse of `iso`)."""
+    return datetime.fromisoformat(at)
+
+
+def local_day_of(at: str, settings: Settings) -> date:
+    """The local date (theirs) of a stored time."""
+    return local_date(instant(at), settings)
+
+
 def next_mood_prompt(now: datetime, settings: Settings, after_today: bool = False) -> Due | None:
     """The next daily mood prompt at their check-in time (none if it is off): today's if
     that time is still ahead (and `after_today` is not set), else tomorrow's. The key is
