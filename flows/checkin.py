@@ -24,7 +24,7 @@ from typing import Any
 
 from flows import scales
 from flows.content import Exercise
-from flows.core import Acks, Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
+from flows.core import HIDDEN, Acks, Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
 
 BEFORE, CHOOSE, SAFEGUARD, PHASE, AFTER = "before", "choose", "safeguard", "phase", "after"
 # Option values (they go into button data after the question's number).
@@ -34,7 +34,6 @@ GROUNDING, BODY_SCAN = "grounding", "body_scan"
 NOTICED_CHARS = 500  # one typed grounding answer
 NOTICED_JOIN = " · "
 LOW = 3  # a mood after this low or lower points gently to more help
-HIDDEN = "hidden"  # the engine lists here the steps whose answers screening flagged
 TYPED_WORDS = {"start": START, "next": NEXT, "stop": STOP}  # typing these works like tapping the button
 
 
@@ -225,10 +224,8 @@ def read_phase(ctx: Ctx, answer: Answer) -> Acks:
     elif answer.text and _waits_for_words(ctx):
         # Kept as their answer, never shown back during the exercise: only acknowledged.
         ctx.data.setdefault("noticed", []).append(answer.text)
-        # The engine marks this step hidden *after* this parse if screening flagged the
-        # words; remembering how many marks there were tells the next prompt whether a
-        # plain "noted" fits (it does not after a risk response).
-        ctx.data["ack"] = ctx.data.get(HIDDEN, []).count(PHASE)
+        # A plain "noted" fits the next prompt, unless screening flagged the words.
+        ctx.data["ack"] = not answer.flagged
         _advance(ctx)
     else:
         raise Invalid("checkin/phase_tap", **phase_variables(ctx))
@@ -244,8 +241,7 @@ def paced_timer(ctx: Ctx) -> tuple[float, str] | None:
 
 def _acknowledge(ctx: Ctx) -> bool:
     """Thank them for a typed answer, unless screening flagged that answer."""
-    marks = ctx.data.get("ack")
-    return marks is not None and ctx.data.get(HIDDEN, []).count(PHASE) == marks
+    return bool(ctx.data.get("ack"))
 
 
 def _word(text: str | None) -> str:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from flows.content import Content
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
+HIDDEN = "hidden"  # flow data: steps whose answers screening flagged (marked before the step reads them)
 T = TypeVar("T")
 S = TypeVar("S", bound="Stored")
 
@@ -104,6 +105,7 @@ class Answer:
 
     text: str | None = None
     choice: str | None = None
+    flagged: bool = False  # the risk screen flagged these words: never quote them back
 
 
 @dataclass

@@ -20,6 +20,7 @@ from weakref import WeakValueDictionary
 from flows import commands, crisis, nudges, safety, schedule
 from flows.content import Content
 from flows.core import (
+    HIDDEN,
     Answer,
     Button,
     Ctx,
@@ -39,7 +40,6 @@ from flows.core import (
 log = logging.getLogger(__name__)
 
 GLOBAL = "g"  # prefix of buttons that work at any moment, whatever the current step
-HIDDEN = "hidden"  # flow data: steps whose answers screening flagged; never quote them back
 LONG_PASTE_CHARS = 4000  # Telegram splits longer pastes; the parts that follow are one answer
 LONG_PASTE_WINDOW = timedelta(seconds=10)
 
@@ -233,10 +233,11 @@ class Engine:
         response = safety.respond(self._ctx(state), state, kinds, now)
         if safety.severity(kinds) and state.settings.consent:
             state.new_risk_events.append({"at": now.isoformat(timespec="seconds"), "kinds": sorted(kinds)})
-        step = state.flow.step if state.flow and incoming.kind == "text" else None
-        self._route(state, incoming)  # kept as their answer; its replies could quote the words
-        if step and state.flow:
-            state.flow.data.setdefault(HIDDEN, []).append(step)
+        if state.flow and incoming.kind == "text":
+            # Marked before the step reads it, so that the step, the flow's finish and what
+            # it records all know: these words are never quoted back.
+            state.flow.data.setdefault(HIDDEN, []).append(state.flow.step)
+        self._route(state, incoming, flagged=True)  # kept as their answer; its replies could quote the words
         return response.replies if response.full else [*response.replies, *self._current_prompt(state)]
 
     @staticmethod
@@ -245,7 +246,7 @@ class Engine:
 
     # -------------------------------------------------------------------- routing
 
-    def _route(self, state: UserState, incoming: Incoming) -> list[Reply]:
+    def _route(self, state: UserState, incoming: Incoming, flagged: bool = False) -> list[Reply]:
         kind = incoming.kind
         if kind in ("blocked", "unblocked"):
             return []
@@ -262,7 +263,7 @@ class Engine:
             return [self._say("general/edited")]
         if kind == "media":
             return [self._say("general/media", media=incoming.media), *self._current_prompt(state)]
-        return self._text(state, incoming.text)
+        return self._text(state, incoming.text, flagged)
 
     def _command(self, state: UserState, name: str, args: str) -> list[Reply]:
         if name in self.flow_commands:  # the words after it are the flow's to read ("/plan list")
@@ -310,7 +311,7 @@ class Engine:
             return [*replies, *self._current_prompt(state)]
         return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
 
-    def _text(self, state: UserState, text: str) -> list[Reply]:
+    def _text(self, state: UserState, text: str, flagged: bool = False) -> list[Reply]:
         now = self.clock()
         if len(text) >= LONG_PASTE_CHARS:
             self._long_paste_until[state.user_id] = now + LONG_PASTE_WINDOW
@@ -320,7 +321,7 @@ class Engine:
         self._long_paste_until.pop(state.user_id, None)
         if state.flow is None:
             return [self._say("general/idle_text")]
-        return self._answer(state, Answer(text=text.strip()))
+        return self._answer(state, Answer(text=text.strip(), flagged=flagged))
 
     # ---------------------------------------------------------------------- flows
 

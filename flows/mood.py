@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows import emotions, scales, schedule
-from flows.core import Answer, Ctx, Entry, Flow, Option, OptionRows, Reply, Step
+from flows.core import HIDDEN, Answer, Ctx, Entry, Flow, Option, OptionRows, Reply, Step
 
 SCORE, EMOTIONS, NOTE = "score", "emotions", "note"
 SKIP = "skip"
@@ -44,16 +44,21 @@ def note_options(ctx: Ctx) -> OptionRows:
 
 
 def finish(ctx: Ctx) -> list[Reply]:
-    entry = log(ctx, ctx.data["score"], ctx.data.get("emotions", []), ctx.data.get("note"))
+    flagged = set(ctx.data.get(HIDDEN, []))  # typed words the risk screen flagged
+    hidden = [field for step, field in ((EMOTIONS, "emotions"), (NOTE, "note")) if step in flagged]
+    entry = log(ctx, ctx.data["score"], ctx.data.get("emotions", []), ctx.data.get("note"), hidden)
     return after(ctx, entry)
 
 
-def log(ctx: Ctx, score: int, emotions: list[str] | None = None, note: str | None = None) -> Entry:
+def log(ctx: Ctx, score: int, emotions: list[str] | None = None, note: str | None = None,
+        hidden: list[str] | None = None) -> Entry:
     data: dict = {"score": score}
     if emotions:
         data["emotions"] = emotions
     if note:
         data["note"] = note
+    if hidden:
+        data["hidden"] = hidden  # kept as theirs, never shown back unless they ask
     return ctx.record("mood", data)
 
 

@@ -37,6 +37,7 @@ from typing import Any
 from flows import emotions, safety, safetyplan, scales
 from flows.content import Trap
 from flows.core import (
+    HIDDEN,
     Acks,
     Answer,
     Ctx,
@@ -48,7 +49,6 @@ from flows.core import (
     Step,
     in_rows,
 )
-from flows.engine import HIDDEN
 from flows.screening import normalise
 
 # Steps

@@ -278,3 +278,16 @@ async def test_journal_entries_stand_apart_and_a_missing_note_is_not_called_hidd
     lines = ana.text.splitlines()
     assert lines.count("") >= 2  # a blank line before each entry
     assert any(line.startswith("6/10") for line in lines) and any(line.startswith("4/10") for line in lines)
+
+
+async def test_a_flagged_note_is_kept_but_never_shown_back_in_the_journal(ana: Chat):
+    await set_up(ana)
+    await ana.send("/mood")
+    await ana.press("2")
+    await ana.press("Skip")
+    await ana.send("i want to kill myself tonight")  # the last step: the mood is saved with it
+    assert "Are you safe right now?" in ana.text
+    await ana.send("/journal")
+    assert "kill myself" not in ana.text and "(note hidden)" in ana.text
+    await ana.press("Show hidden words (#1)")
+    assert "i want to kill myself tonight" in ana.text  # theirs, when they ask
