@@ -142,6 +142,9 @@ class Safety(Stored):
     last_response_at: str | None = None  # ISO time, UTC
     last_severity: int = 0
     last_kinds: list[str] = field(default_factory=list)  # the kinds of risk that response answered
+    # What a practice said as it ended on the answer that brought the response (its
+    # summary): shown when they choose to carry on, not before.
+    waiting: list[str] = field(default_factory=list)
 
 
 EntryKind = Literal["mood", "thought", "checkin", "activity"]

@@ -237,7 +237,11 @@ class Engine:
             # Marked before the step reads it, so that the step, the flow's finish and what
             # it records all know: these words are never quoted back.
             state.flow.data.setdefault(HIDDEN, []).append(state.flow.step)
-        self._route(state, incoming, flagged=True)  # kept as their answer; its replies could quote the words
+        before = state.flow
+        routed = self._route(state, incoming, flagged=True)  # kept as their answer
+        if response.full and before is not None and state.flow is not before:
+            # The practice ended on this answer: its closing words wait for [Carry on].
+            state.safety.waiting = [r.text for r in routed if not r.buttons and r.document is None]
         return response.replies if response.full else [*response.replies, *self._current_prompt(state)]
 
     @staticmethod
@@ -294,11 +298,15 @@ class Engine:
         if action == "tz":
             return [*commands.timezone(self._ctx(state), argument), *self._current_prompt(state)]
         if action == "safe":
-            return safety.answer_safe(self._ctx(state), argument, in_flow=state.flow is not None)
+            in_flow = state.flow is not None or bool(state.safety.waiting)
+            return safety.answer_safe(self._ctx(state), argument, in_flow=in_flow)
         if action == "carry":
-            return self._current_prompt(state) or [self._say("safety/carry_on_idle")]
+            waiting = [Reply(text) for text in state.safety.waiting]
+            state.safety.waiting = []
+            return [*waiting, *self._current_prompt(state)] or [self._say("safety/carry_on_idle")]
         if action == "stop":
             state.flow = None
+            state.safety.waiting = []
             return [self._say("safety/stopped")]
         if action == "plan":
             return self._start_flow(state, self.flows["safetyplan"])

@@ -291,3 +291,18 @@ async def test_a_flagged_note_is_kept_but_never_shown_back_in_the_journal(ana: C
     assert "kill myself" not in ana.text and "(note hidden)" in ana.text
     await ana.press("Show hidden words (#1)")
     assert "i want to kill myself tonight" in ana.text  # theirs, when they ask
+
+
+async def test_a_practice_ending_on_a_flagged_answer_says_its_closing_words_after_carry_on(ana: Chat):
+    await set_up(ana)
+    await ana.send("/mood")
+    await ana.press("2")
+    await ana.press("Skip")
+    await ana.send("i want to kill myself")
+    assert "Saved: mood" not in ana.text  # the response comes first, alone
+    await ana.press("Safe for now")
+    await ana.press("Carry on")
+    assert "Saved: mood 2 out of 10" in ana.text and "kill myself" not in ana.text
+    await ana.send("/help")
+    await ana.send("/mood")  # nothing left waiting for the next time
+    assert "Saved" not in ana.text
