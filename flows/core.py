@@ -105,7 +105,11 @@ class Answer:
 
     text: str | None = None
     choice: str | None = None
-    flagged: bool = False  # the risk screen flagged these words: never quote them back
+    risk: frozenset[str] = frozenset()  # what the risk screen found in these words: never quote them back
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.risk)
 
 
 @dataclass

@@ -238,7 +238,7 @@ class Engine:
             # it records all know: these words are never quoted back.
             state.flow.data.setdefault(HIDDEN, []).append(state.flow.step)
         before = state.flow
-        routed = self._route(state, incoming, flagged=True)  # kept as their answer
+        routed = self._route(state, incoming, risk=kinds)  # kept as their answer
         if response.full and before is not None and state.flow is not before:
             # The practice ended on this answer: its closing words wait for [Carry on].
             state.safety.waiting = [r.text for r in routed if not r.buttons and r.document is None]
@@ -250,7 +250,7 @@ class Engine:
 
     # -------------------------------------------------------------------- routing
 
-    def _route(self, state: UserState, incoming: Incoming, flagged: bool = False) -> list[Reply]:
+    def _route(self, state: UserState, incoming: Incoming, risk: frozenset[str] = frozenset()) -> list[Reply]:
         kind = incoming.kind
         if kind in ("blocked", "unblocked"):
             return []
@@ -267,7 +267,7 @@ class Engine:
             return [self._say("general/edited")]
         if kind == "media":
             return [self._say("general/media", media=incoming.media), *self._current_prompt(state)]
-        return self._text(state, incoming.text, flagged)
+        return self._text(state, incoming.text, risk)
 
     def _command(self, state: UserState, name: str, args: str) -> list[Reply]:
         if name in self.flow_commands:  # the words after it are the flow's to read ("/plan list")
@@ -319,7 +319,7 @@ class Engine:
             return [*replies, *self._current_prompt(state)]
         return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
 
-    def _text(self, state: UserState, text: str, flagged: bool = False) -> list[Reply]:
+    def _text(self, state: UserState, text: str, risk: frozenset[str] = frozenset()) -> list[Reply]:
         now = self.clock()
         if len(text) >= LONG_PASTE_CHARS:
             self._long_paste_until[state.user_id] = now + LONG_PASTE_WINDOW
@@ -329,7 +329,7 @@ class Engine:
         self._long_paste_until.pop(state.user_id, None)
         if state.flow is None:
             return [self._say("general/idle_text")]
-        return self._answer(state, Answer(text=text.strip(), flagged=flagged))
+        return self._answer(state, Answer(text=text.strip(), risk=risk))
 
     # ---------------------------------------------------------------------- flows
 

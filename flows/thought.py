@@ -20,10 +20,9 @@ The quick version is the situation, the thought, the trap and a balanced thought
 Their thought is quoted back at the later steps, unless the risk screen flagged it: then it
 is never quoted (not in a prompt, the summary or /journal), and right after a risky answer,
 before anything challenges the thought, the bot offers their safety plan or a grounding
-exercise. The engine marks a flagged step in ctx.data["hidden"] only after the step's
-answer is read, so every step also asks the screener itself (`screened`): otherwise the
-step that comes straight after (or the summary, when the last answer was flagged) would
-not know yet.
+exercise. The engine marks a flagged step in ctx.data["hidden"] before the step reads
+the answer, and hands the step what the screen found (`Answer.risk`): `screened` notes a
+risk (more than an age mention) so that the offer comes at the next step.
 
 Nothing is recorded before the end: /cancel or [Stop here] leaves nothing saved.
 """
@@ -102,28 +101,19 @@ def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
 
 
 def flagged(ctx: Ctx) -> set[str]:
-    """Steps whose typed answer the risk screen flagged (the engine's marks and our own)."""
-    return set(ctx.data.get(HIDDEN, [])) | set(ctx.data.get("flagged", []))
-
-
-def screen(ctx: Ctx, step: str, text: str) -> None:
-    """Note at once what the screen finds in a typed answer (the engine notes it only after
-    the step is read): any finding hides the words; a risk (not only an age mention) also
-    brings the offer of the safety plan or grounding."""
-    kinds = ctx.content.screener.screen(text)
-    for key, found in (("flagged", bool(kinds)), ("risk", safety.severity(kinds) > 0)):
-        marks: list[str] = ctx.data.setdefault(key, [])
-        if found and step not in marks:
-            marks.append(step)
+    """Steps whose typed answer the risk screen flagged (the engine marks them)."""
+    return set(ctx.data.get(HIDDEN, []))
 
 
 def screened(step: Step) -> Step:
-    """The step, with every typed answer screened before it is read (numbers and taps too:
-    words typed where a number was asked still count)."""
+    """The step, noting a risk in a typed answer before it is read (numbers too: words
+    typed where a number was asked still count): the offer of the safety plan or
+    grounding then comes next. An age mention alone only hides the words."""
 
     def parse(ctx: Ctx, answer: Answer) -> Acks:
-        if answer.text:
-            screen(ctx, step.name, answer.text)
+        marks: list[str] = ctx.data.setdefault("risk", [])
+        if safety.severity(answer.risk) > 0 and step.name not in marks:
+            marks.append(step.name)
         return step.parse(ctx, answer)
 
     return replace(step, parse=parse)
