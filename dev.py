@@ -6,6 +6,7 @@
     python3 dev.py bot     # run the Telegram bot (needs TELEGRAM_BOT_TOKEN, DATA_ENCRYPTION_KEY)
     python3 dev.py bench   # the /help benchmark against a bare echo bot (bench/README.md)
     python3 dev.py bench-screening   # what risk screening costs per message
+    python3 dev.py train-screening   # retrain the risk screen's model from tests/data/screening
 
 On first use it creates a virtual environment in .venv and installs the project into it;
 it reinstalls when pyproject.toml changes.
@@ -29,6 +30,7 @@ COMMANDS = {
     "bot": ["-m", "bot"],
     "bench": ["bench/bench_help.py"],
     "bench-screening": ["bench/bench_screening.py"],
+    "train-screening": ["scripts/train_screening.py"],
 }
 
 

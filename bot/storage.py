@@ -79,6 +79,9 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX scheduled_due ON scheduled (status, due_at);
     """,
+    """
+    ALTER TABLE flow_state ADD COLUMN meta BLOB;  -- encrypted JSON: when the practice began, the risk flagged in it
+    """,
 ]
 
 
@@ -145,7 +148,7 @@ class Storage:
     async def load(self, user_id: int, chat_id: int) -> UserState:
         async with self._db.execute(
             "SELECT u.chat_id, u.active, u.last_update_id, u.questions_asked, u.settings, u.safety,"
-            " u.entries_made, u.suspended, f.flow, f.step, f.seq, f.answers"
+            " u.entries_made, u.suspended, f.flow, f.step, f.seq, f.answers, f.meta"
             " FROM users u LEFT JOIN flow_state f USING (user_id) WHERE u.user_id = ?",
             (user_id,),
         ) as cursor:
@@ -153,8 +156,12 @@ class Storage:
         if row is None:
             return UserState(user_id, chat_id)
         (stored_chat, active, last_update_id, questions_asked, settings, safety, entries_made, suspended,
-         flow, step, seq, answers) = row
-        flow_state = FlowState(flow, step, seq, self._cipher.decrypt(answers)) if flow else None
+         flow, step, seq, answers, meta) = row
+        flow_state = (
+            FlowState(flow, step, seq, self._cipher.decrypt(answers), **(self._cipher.decrypt(meta) if meta else {}))
+            if flow
+            else None
+        )
         return UserState(
             user_id,
             stored_chat,
@@ -238,10 +245,14 @@ class Storage:
         else:
             flow = state.flow
             await db.execute(
-                "INSERT INTO flow_state (user_id, flow, step, seq, updated_at, answers) VALUES (?, ?, ?, ?, ?, ?)"
+                "INSERT INTO flow_state (user_id, flow, step, seq, updated_at, answers, meta) VALUES (?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step,"
-                " seq = excluded.seq, updated_at = excluded.updated_at, answers = excluded.answers",
-                (state.user_id, flow.name, flow.step, flow.seq, now, self._cipher.encrypt(flow.data)),
+                " seq = excluded.seq, updated_at = excluded.updated_at, answers = excluded.answers,"
+                " meta = excluded.meta",
+                (
+                    state.user_id, flow.name, flow.step, flow.seq, now, self._cipher.encrypt(flow.data),
+                    self._cipher.encrypt({"started": flow.started, "risk": flow.risk}),
+                ),
             )
         await db.commit()
 

@@ -288,13 +288,16 @@ def _model(model: type[BaseModel], path: Path, raw: dict[str, Any]) -> Any:
         raise ContentError(f"{path}: {problems}") from None
 
 
-def _load_screener(directory: Path):
-    from flows.screening import Screener, ScreeningError
+def _load_screen(directory: Path):
+    from flows.risk_screen import RiskScreen
+    from flows.screening import ScreeningError
 
     try:
-        return Screener.load(directory)
+        return RiskScreen.load(directory)
     except ScreeningError as exc:
         raise ContentError(str(exc)) from None
+    except (OSError, KeyError, ValueError) as exc:
+        raise ContentError(f"{directory / 'model'}: the screening model cannot be read: {exc}") from None
 
 
 class Content:
@@ -332,7 +335,8 @@ class Content:
         ]
         if not self.plan_sections:
             raise ContentError(f"{plan_path}: needs at least one [[section]]")
-        self.screener = _load_screener(root / "screening")
+        self.risk_screen = _load_screen(root / "screening")  # patterns, model and context cues
+        self.screener = self.risk_screen.patterns
         practices = root / "practices"
         thought_path, activities_path, exercises_path = (practices / f"{n}.toml" for n in ("thought", "activities", "exercises"))
         self.thought: ThoughtContent = _model(ThoughtContent, thought_path, _read_toml(thought_path))

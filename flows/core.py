@@ -136,6 +136,8 @@ class FlowState:
     step: str
     seq: int = 1
     data: dict[str, Any] = field(default_factory=dict)
+    started: int = 0  # the seq of its first question: names this practice while it lasts
+    risk: list[str] = field(default_factory=list)  # kinds of risk flagged in it so far (the engine notes them)
 
 
 @dataclass
@@ -149,6 +151,15 @@ class Safety(Stored):
     # What a practice said as it ended on the answer that brought the response (its
     # summary): shown when they choose to carry on, not before.
     waiting: list[str] = field(default_factory=list)
+    plan_kept: bool = False  # the plan was written while they agreed to keep entries
+    # An open one-tap question ("Are you having thoughts of ...?"): the words it was about,
+    # held as their answer until they tap, the kinds the model found, the question they
+    # answered (seq) and when.
+    question: dict[str, Any] | None = None
+    declined_at: str | None = None  # when they last said "No, I'm OK"
+    declined_in: int | None = None  # the practice (FlowState.started) they said it in
+    awaiting_someone: bool = False  # "Is there someone who can be with you?" is open
+    answered: str | None = None  # their answer to "Are you safe right now?": yes | no | unsure
 
 
 EntryKind = Literal["mood", "thought", "checkin", "activity"]
@@ -234,6 +245,7 @@ class Ctx:
     now: datetime
     plan: dict[str, str] = field(default_factory=dict)  # their safety plan, section -> words
     state: UserState | None = None
+    risk: frozenset[str] = frozenset()  # kinds of risk flagged so far in this practice (the engine notes them)
 
     def render(self, template: str, **variables: Any) -> str:
         return self.content.render(
@@ -242,6 +254,7 @@ class Ctx:
 
     def button(self, key: str, **variables: Any) -> str:
         return self.content.button(key, **variables)
+
 
     # --- records ---------------------------------------------------------------------
     @property
@@ -291,10 +304,13 @@ class Ctx:
 
 @dataclass(frozen=True)
 class Option:
-    """A choice a step offers; the engine turns it into a button that answers this step."""
+    """A choice a step offers; the engine turns it into a button that answers this step.
+    A choice can speak of risk as words can (a questionnaire's item on thoughts of death):
+    `risk` names the kinds, and the engine answers it as it would those words."""
 
     value: str
     label: str
+    risk: frozenset[str] = frozenset()
 
 
 OptionRows = list[list[Option]]
@@ -340,6 +356,9 @@ class Flow:
     needs_history: bool = False  # its steps read the person's entries (ctx.history)
     # What it says when left unfinished by /cancel (None: the general words).
     cancelled: Callable[[Ctx], list[Reply]] | None = None
+    # Kinds of risk that end it at once, after the safety detour: `finish` then reads
+    # ctx.risk and closes kindly (a thought record never challenges a wish to die).
+    ends_on_risk: frozenset[str] = frozenset()
 
     @staticmethod
     def of(name: str, command: str | None, steps: list[Step], begin: Callable, finish: Callable, **more: Any) -> Flow:

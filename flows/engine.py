@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -19,6 +20,7 @@ from weakref import WeakValueDictionary
 
 from flows import commands, crisis, nudges, safety, schedule
 from flows.content import Content
+from flows.risk_screen import ASK, NOTHING, RESPOND, Context, Finding
 from flows.core import (
     HIDDEN,
     Answer,
@@ -42,6 +44,14 @@ log = logging.getLogger(__name__)
 GLOBAL = "g"  # prefix of buttons that work at any moment, whatever the current step
 LONG_PASTE_CHARS = 4000  # Telegram splits longer pastes; the parts that follow are one answer
 LONG_PASTE_WINDOW = timedelta(seconds=10)
+CONTEXT_WINDOW = timedelta(hours=24)  # after a full response, messages are read in its light
+QUIET_AFTER_NO = timedelta(hours=1)  # after "No, I'm OK", the model does not ask again for this long
+OFF_LOOP_CHARS = 600  # longer texts are screened in a worker thread: the model costs over 1 ms there
+
+
+def plain(text: str) -> str:
+    """A short typed answer as compared with a word list: lowercase, no punctuation."""
+    return " ".join(re.sub(r"[^\w\s]", "", text.casefold()).split())
 
 
 class Store(Protocol):
@@ -131,10 +141,14 @@ class Engine:
             if incoming.update_id is not None:
                 state.last_update_id = incoming.update_id
             await self._load_what_is_needed(state, incoming)
-            kinds = self.content.screener.screen(incoming.text) if incoming.text else frozenset()
-            replies = self._risk(state, incoming, kinds) if kinds else self._route(state, incoming)
-            if not state.settings.consent and not self._in_flow(state, "safetyplan"):
-                state.safety.plan = {}  # without consent, nothing they write outlives the practice
+            finding = await self._screen(state, incoming)
+            if finding.level == RESPOND:
+                replies = self._risk(state, incoming, finding.kinds)
+            elif finding.level == ASK:
+                replies = self._ask(state, incoming, finding)
+            else:
+                replies = self._route(state, incoming)
+            self._keep_or_forget_safety_plan(state)
             self._keep_prompt_scheduled(state)
             await self.store.save(state)
             if not await deliver(replies):
@@ -223,26 +237,135 @@ class Engine:
 
     # --------------------------------------------------------------------- safety
 
-    def _risk(self, state: UserState, incoming: Incoming, kinds: frozenset[str]) -> list[Reply]:
-        """Screening found risk: answer that first. Their words still count as their answer,
-        but are marked so that nothing ever quotes them back."""
+    async def _screen(self, state: UserState, incoming: Incoming) -> Finding:
+        """What the risk screen finds in their words, read in the light of what came before."""
+        text = incoming.text
+        if not text:
+            return NOTHING
+        context = self._screen_context(state)
+        screen = self.content.risk_screen
+        if len(text) > OFF_LOOP_CHARS:  # long texts cost the model over a millisecond: off the loop
+            finding = await asyncio.to_thread(screen.screen, text, context)
+        else:
+            finding = screen.screen(text, context)
+        if state.safety.awaiting_someone and incoming.kind == "text" and finding.why != "pattern":
+            return NOTHING  # "there's no one" answers "Is there someone who can be with you?"
+        return finding
+
+    def _screen_context(self, state: UserState) -> Context:
         now = self.clock()
-        if self._in_flow(state, "safetyplan") and "plan" not in kinds:
+        s = state.safety
+        recent = None
+        if s.last_response_at and now - datetime.fromisoformat(s.last_response_at) < CONTEXT_WINDOW:
+            recent = frozenset(s.last_kinds)
+        declined_here = s.declined_in is not None and state.flow is not None and state.flow.started == s.declined_in
+        quiet = declined_here or (s.declined_at is not None and now - datetime.fromisoformat(s.declined_at) < QUIET_AFTER_NO)
+        return Context(recent=recent, quiet_model=quiet, ask_is_respond=s.question is not None)
+
+    def _risk(self, state: UserState, incoming: Incoming | None, kinds: frozenset[str], held: str | None = None) -> list[Reply]:
+        """Screening found risk: answer that first. Their words still count as their answer,
+        but are marked so that nothing ever quotes them back. `held` is an answer kept
+        while they were asked the one-tap question (incoming is then their tap)."""
+        now = self.clock()
+        typed = held is not None or (incoming is not None and incoming.kind == "text")
+        if self._in_flow(state, "safetyplan") and not kinds & {"plan", "act"}:
             # Writing a safety plan means writing about hard times: a footer, not an alarm.
-            return [*self._route(state, incoming), self._say("safety/plan_footer")]
+            routed = self._answer(state, Answer(text=held)) if held is not None else self._route(state, incoming)
+            return [*routed, self._say("safety/plan_footer")]
+        question, state.safety.question = state.safety.question, None
+        if question and question.get("held") and state.flow is not None and question.get("seq") == state.flow.seq:
+            # The words they were asked about, and these: one answer, kept (hidden).
+            said = incoming.text.strip() if incoming is not None and incoming.kind == "text" else ""
+            held = "\n".join(filter(None, [question["held"], held, said]))
+            incoming = None
         response = safety.respond(self._ctx(state), state, kinds, now)
         if safety.severity(kinds) and state.settings.consent:
             state.new_risk_events.append({"at": now.isoformat(timespec="seconds"), "kinds": sorted(kinds)})
-        if state.flow and incoming.kind == "text":
-            # Marked before the step reads it, so that the step, the flow's finish and what
-            # it records all know: these words are never quoted back.
-            state.flow.data.setdefault(HIDDEN, []).append(state.flow.step)
+        if state.flow:
+            # Noted before the step reads the answer, so that the step, the flow's finish and
+            # what it records all know: these words are never quoted back, and the practice
+            # knows what was flagged in it.
+            if typed:
+                state.flow.data.setdefault(HIDDEN, []).append(state.flow.step)
+            state.flow.risk = sorted(set(state.flow.risk) | (kinds - {"under_18"}))
         before = state.flow
-        routed = self._route(state, incoming, risk=kinds)  # kept as their answer
+        if held is not None:
+            routed = self._answer(state, Answer(text=held, risk=kinds))
+        elif incoming is not None and incoming.kind == "button" and self._chosen(state, incoming) is not None:
+            routed = self._answer(state, Answer(choice=self._chosen(state, incoming).value, risk=kinds))  # type: ignore[union-attr]
+        elif incoming is not None:
+            routed = self._route(state, incoming, risk=kinds)  # kept as their answer
+        else:
+            routed = []
         if response.full and before is not None and state.flow is not before:
             # The practice ended on this answer: its closing words wait for [Carry on].
             state.safety.waiting = [r.text for r in routed if not r.buttons and r.document is None]
         return response.replies if response.full else [*response.replies, *self._current_prompt(state)]
+
+    def _ask(self, state: UserState, incoming: Incoming, finding: Finding) -> list[Reply]:
+        """The model finds risk probable: ask, with one tap. A typed answer to a practice's
+        question is held, not lost, until they answer."""
+        held = incoming.text.strip() if incoming.kind == "text" and state.flow is not None else None
+        if held is not None and len(held) > self.flows[state.flow.name].steps[state.flow.step].max_chars:  # type: ignore[union-attr]
+            held = None  # too long to be an answer: the step asks again after the question
+        state.safety.question = {
+            "kinds": sorted(finding.kinds),
+            "held": held,
+            "seq": state.flow.seq if state.flow else None,
+            "at": self.clock().isoformat(timespec="seconds"),
+        }
+        return [safety.ask(self._ctx(state), finding.kinds)]
+
+    def _answer_question(self, state: UserState, yes: bool) -> list[Reply]:
+        """[Yes] brings the full response; [No, I'm OK] goes back to where they were, their
+        words kept as their answer, and the model does not ask again for a while."""
+        question = state.safety.question
+        state.safety.question = None
+        if question is None:
+            return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
+        held = question.get("held") if state.flow is not None and question.get("seq") == state.flow.seq else None
+        if yes:
+            return self._risk(state, None, frozenset(question["kinds"]), held=held)
+        state.safety.declined_at = self.clock().isoformat(timespec="seconds")
+        state.safety.declined_in = state.flow.started if state.flow else None
+        said = [self._say("safety/ask_no")]
+        if held is not None:
+            return [*said, *self._answer(state, Answer(text=held))]
+        return [*said, *self._current_prompt(state)]
+
+    def _typed_while_asked(self, state: UserState, text: str) -> list[Reply] | None:
+        """A typed yes or no answers the open question; other words leave it (its held answer
+        still counts) and are read as usual."""
+        word = plain(text)
+        if word in self.content.choices["yes_words"]:
+            return self._answer_question(state, yes=True)
+        if word in self.content.choices["no_words"]:
+            return self._answer_question(state, yes=False)
+        question = state.safety.question
+        state.safety.question = None
+        held = question.get("held") if question and state.flow is not None and question.get("seq") == state.flow.seq else None
+        if held is not None:
+            self._answer(state, Answer(text=held))
+        return None
+
+    def _keep_or_forget_safety_plan(self, state: UserState) -> None:
+        """Without consent nothing they write outlives the practice; a plan written while they
+        agreed stays when they withdraw it (they can /delete it)."""
+        s = state.safety
+        if state.settings.consent:
+            if s.plan:
+                s.plan_kept = True
+        elif not s.plan_kept and not self._in_flow(state, "safetyplan"):
+            s.plan = {}
+
+    def _chosen(self, state: UserState, incoming: Incoming):
+        """The option a button press chose on the current step, if it is one."""
+        flow = state.flow
+        prefix, _, value = incoming.data.partition(":")
+        if flow is None or prefix != str(flow.seq):
+            return None
+        step = self.flows[flow.name].steps[flow.step]
+        return next((o for row in step.options(self._ctx(state)) for o in row if o.value == value), None)
 
     @staticmethod
     def _in_flow(state: UserState, name: str) -> bool:
@@ -287,6 +410,9 @@ class Engine:
         flow = state.flow
         if flow is None or prefix != str(flow.seq):
             return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
+        chosen = self._chosen(state, Incoming(state.user_id, state.chat_id, "button", data=data))
+        if chosen is not None and chosen.risk:  # a choice that speaks of risk: the same detour as words
+            return self._risk(state, Incoming(state.user_id, state.chat_id, "button", data=data), chosen.risk)
         return self._answer(state, Answer(choice=value))
 
     def _global_button(self, state: UserState, value: str) -> list[Reply]:
@@ -298,8 +424,13 @@ class Engine:
         if action == "tz":
             return [*commands.timezone(self._ctx(state), argument), *self._current_prompt(state)]
         if action == "safe":
-            in_flow = state.flow is not None or bool(state.safety.waiting)
-            return safety.answer_safe(self._ctx(state), argument, in_flow=in_flow)
+            return safety.answer_safe(self._ctx(state), state, argument, in_flow=self._carries_on(state))
+        if action == "someone":
+            return safety.answer_someone(self._ctx(state), state, argument == "none", in_flow=self._carries_on(state))
+        if action == "ask":
+            return self._answer_question(state, yes=argument == "yes")
+        if action in ("carry", "stop", "plan"):
+            state.safety.awaiting_someone = False
         if action == "carry":
             waiting = [Reply(text) for text in state.safety.waiting]
             state.safety.waiting = []
@@ -319,7 +450,18 @@ class Engine:
             return [*replies, *self._current_prompt(state)]
         return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
 
+    def _carries_on(self, state: UserState) -> bool:
+        """Is there a practice (or its closing words) to carry on with after the safety detour?"""
+        return state.flow is not None or bool(state.safety.waiting)
+
     def _text(self, state: UserState, text: str, risk: frozenset[str] = frozenset()) -> list[Reply]:
+        if state.safety.awaiting_someone and not risk:
+            no_one = bool(self.content.risk_screen.cues.found(text) & {"no_one"}) or plain(text) in self.content.choices["no_words"]
+            return safety.answer_someone(self._ctx(state), state, no_one, in_flow=self._carries_on(state))
+        if state.safety.question is not None and not risk:
+            answered = self._typed_while_asked(state, text)
+            if answered is not None:
+                return answered
         now = self.clock()
         if len(text) >= LONG_PASTE_CHARS:
             self._long_paste_until[state.user_id] = now + LONG_PASTE_WINDOW
@@ -343,7 +485,8 @@ class Engine:
             state.suspended.append(current)
         elif not interrupting:
             state.suspended.clear()
-        state.flow = FlowState(flow.name, step="", seq=state.next_question(), data=dict(data or {}))
+        seq = state.next_question()
+        state.flow = FlowState(flow.name, step="", seq=seq, data=dict(data or {}), started=seq)
         ctx = self._ctx(state)
         replies, first = flow.begin(ctx)
         if first is None:
@@ -368,14 +511,17 @@ class Engine:
         flow = self.flows[state.flow.name]
         step = flow.steps[state.flow.step]
         ctx = self._ctx(state)
+        ends = bool(answer.risk & flow.ends_on_risk)
         try:
             if answer.text is not None and len(answer.text) > step.max_chars:
                 raise Invalid("general/too_long", limit=step.max_chars)
             acks = step.parse(ctx, answer) or []
         except Invalid as invalid:
-            text = ctx.render(invalid.template, **invalid.variables)
-            return [Reply(text, self._buttons(step, ctx, state.flow.seq))]
-        following = step.next_step(ctx)
+            if not ends:
+                text = ctx.render(invalid.template, **invalid.variables)
+                return [Reply(text, self._buttons(step, ctx, state.flow.seq))]
+            acks = []  # words where a number was asked: they still count, and end the practice
+        following = None if ends else step.next_step(ctx)
         if following is None:
             state.flow = state.suspended.pop() if state.suspended else None
             return [*acks, *flow.finish(ctx), *self._current_prompt(state)]
@@ -404,7 +550,8 @@ class Engine:
 
     def _ctx(self, state: UserState) -> Ctx:
         data = state.flow.data if state.flow else {}
-        return Ctx(state.settings, data, self.content, self.clock(), state.safety.plan, state)
+        risk = frozenset(state.flow.risk) if state.flow else frozenset()
+        return Ctx(state.settings, data, self.content, self.clock(), state.safety.plan, state, risk)
 
     def _say(self, template: str, **variables: object) -> Reply:
         return Reply(self.content.render(template, **variables))

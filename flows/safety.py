@@ -19,8 +19,9 @@ from flows.core import Button, Ctx, Reply, UserState
 
 REPEAT_WINDOW = timedelta(minutes=10)
 # How serious each kind sounds; a message is as serious as its most serious kind.
-SEVERITY = {"plan": 4, "suicidal": 3, "self_harm": 2, "harm_to_others": 2, "harm_from_others": 2}
+SEVERITY = {"act": 5, "plan": 4, "suicidal": 3, "self_harm": 2, "harm_to_others": 2, "harm_from_others": 2}
 YOUTH = "under_18"
+SUICIDE_KINDS = frozenset({"suicidal", "self_harm"})
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,23 @@ def _service_line(service: Service) -> Line:
 
 
 def numbers_for(lines: CountryLines | None, kinds: frozenset[str]) -> tuple[list[Line], str | None]:
-    """The lines to show, in order, and the emergency number (None when the country is unknown)."""
+    """The lines to show, in order, and the emergency number (None when the country is unknown).
+
+    Harm from someone else puts the domestic-abuse line first (the crisis line follows, for
+    what being hurt can bring); an age mention puts the youth line first."""
     if lines is None:
         return [], None
     shown: list[Line] = [_service_line(lines.crisis[0])]
     if "harm_from_others" in kinds and lines.domestic_abuse:
-        shown.append(_service_line(lines.domestic_abuse[0]))
+        abuse = _service_line(lines.domestic_abuse[0])
+        shown = [abuse, *shown] if not kinds & SUICIDE_KINDS else [*shown, abuse]
     if YOUTH in kinds and lines.youth:
         shown.insert(0, _service_line(lines.youth[0]))
     return shown, lines.emergency[0].number
+
+
+def abuse_line(lines: CountryLines | None) -> Line | None:
+    return _service_line(lines.domestic_abuse[0]) if lines is not None and lines.domestic_abuse else None
 
 
 def _country_lines(ctx: Ctx) -> CountryLines | None:
@@ -71,12 +80,24 @@ def safe_buttons(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
     )
 
 
-def next_step_buttons(ctx: Ctx, *, carry_on: bool) -> tuple[tuple[Button, ...], ...]:
+def menu(ctx: Ctx, *, carry_on: bool) -> tuple[Button, ...]:
+    """The one safety menu, with the same labels wherever it shows."""
     row = [Button(ctx.button("my_safety_plan"), data="g:plan")]
     if carry_on:
         row.append(Button(ctx.button("carry_on"), data="g:carry"))
     row.append(Button(ctx.button("stop_for_now"), data="g:stop"))
-    return (tuple(row),)
+    return tuple(row)
+
+
+def ask_buttons(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(ctx.button("ask_yes"), data="g:ask:yes"), Button(ctx.button("ask_no"), data="g:ask:no")),)
+
+
+def someone_buttons(ctx: Ctx, *, carry_on: bool) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (Button(ctx.button("someone_yes"), data="g:someone:yes"), Button(ctx.button("someone_none"), data="g:someone:none")),
+        menu(ctx, carry_on=carry_on),
+    )
 
 
 @dataclass(frozen=True)
@@ -92,32 +113,63 @@ def respond(ctx: Ctx, state: UserState, kinds: frozenset[str], now: datetime) ->
     level = severity(kinds)
     if level == 0:  # only an age mention: point to the youth line, the practice goes on
         return Response([Reply(ctx.render("safety/youth", lines=shown, emergency=emergency))], full=False)
-    last = state.safety.last_response_at
+    safety = state.safety
+    last = safety.last_response_at
     recent = last is not None and now - datetime.fromisoformat(last) < REPEAT_WINDOW
     # Shorter only when nothing is new: not more serious, and no kind of risk not yet answered.
-    if recent and level <= state.safety.last_severity and kinds <= set(state.safety.last_kinds):
+    if recent and level <= safety.last_severity and kinds <= set(safety.last_kinds):
         return Response([Reply(ctx.render("safety/repeat", lines=shown[:1], emergency=emergency))], full=False)
-    state.safety.last_response_at = now.isoformat()
-    state.safety.last_severity = level
-    state.safety.last_kinds = sorted(kinds | set(state.safety.last_kinds) if recent else kinds)
+    safety.last_response_at = now.isoformat()
+    safety.last_severity = level
+    safety.last_kinds = sorted(kinds | set(safety.last_kinds) if recent else kinds)
+    safety.answered = None
+    safety.awaiting_someone = False
     text = ctx.render(
         "safety/response",
         kinds=kinds,
         lines=shown,
         emergency=emergency,
         emergency_first="plan" in kinds,
+        act="act" in kinds,
         directory=ctx.content.international.directory[0],
     )
     return Response([Reply(text, safe_buttons(ctx))], full=True)
 
 
-def answer_safe(ctx: Ctx, how: str, in_flow: bool) -> list[Reply]:
-    """The reply to [Safe for now] [Not safe] [Not sure]."""
+def ask(ctx: Ctx, kinds: frozenset[str]) -> Reply:
+    """The one-tap question for what the model finds probable, not certain."""
+    return Reply(ctx.render("safety/ask", kinds=kinds), ask_buttons(ctx))
+
+
+def answer_safe(ctx: Ctx, state: UserState, how: str, in_flow: bool) -> list[Reply]:
+    """The reply to [Safe for now] [Not safe] [Not sure].
+
+    After something already done, "safe for now" is met with the emergency advice again,
+    never "I'm glad". "Not safe" repeats the crisis line with the emergency number and offers
+    no [Carry on]; "Not sure" is gentler. Both ask whether someone can be with them."""
     lines = _country_lines(ctx)
     emergency = lines.emergency[0].number if lines else None
+    kinds = frozenset(state.safety.last_kinds)
+    state.safety.answered = how
     if how == "yes":
-        return [Reply(ctx.render("safety/safe_for_now"), next_step_buttons(ctx, carry_on=True))]
+        abuse = abuse_line(lines) if "harm_from_others" in kinds else None
+        text = ctx.render("safety/safe_for_now", act="act" in kinds, emergency=emergency, abuse=abuse)
+        return [Reply(text, (menu(ctx, carry_on=True),))]
+    shown, _ = numbers_for(lines, kinds)
+    template = "safety/not_safe" if how == "no" else "safety/not_sure"
+    state.safety.awaiting_someone = True
     return [
-        Reply(ctx.render("safety/not_safe", emergency=emergency)),
-        Reply(ctx.render("safety/grounding"), next_step_buttons(ctx, carry_on=in_flow)),
+        Reply(ctx.render(template, emergency=emergency, line=shown[0] if shown else None)),
+        Reply(ctx.render("safety/grounding"), someone_buttons(ctx, carry_on=in_flow and how != "no")),
     ]
+
+
+def answer_someone(ctx: Ctx, state: UserState, no_one: bool, in_flow: bool) -> list[Reply]:
+    """The reply to "Is there someone who can be with you?": no one brings the crisis line
+    again, with warmth; someone, the encouragement to reach them, with the numbers."""
+    lines = _country_lines(ctx)
+    shown, emergency = numbers_for(lines, frozenset(state.safety.last_kinds))
+    state.safety.awaiting_someone = False
+    template = "safety/no_one" if no_one else "safety/someone_yes"
+    carry_on = in_flow and state.safety.answered != "no"
+    return [Reply(ctx.render(template, line=shown[0] if shown else None, emergency=emergency), (menu(ctx, carry_on=carry_on),))]

@@ -18,11 +18,13 @@ The full record follows the seven columns, and each prompt says where they are (
 The quick version is the situation, the thought, the trap and a balanced thought.
 
 Their thought is quoted back at the later steps, unless the risk screen flagged it: then it
-is never quoted (not in a prompt, the summary or /journal), and right after a risky answer,
-before anything challenges the thought, the bot offers their safety plan or a grounding
-exercise. The engine marks a flagged step in ctx.data["hidden"] before the step reads
-the answer, and hands the step what the screen found (`Answer.risk`): `screened` notes a
-risk (more than an age mention) so that the offer comes at the next step.
+is never quoted (not in a prompt, the summary or /journal). The engine marks a flagged step
+in ctx.data["hidden"] before the step reads the answer, and notes the kinds in the practice
+(`ctx.risk`). The engine's safety detour answers the risk itself; what is left to this flow
+is never to challenge it: once a message in it spoke of suicide, self-harm or being hurt by
+someone, the record ends kindly after that answer (no traps, no evidence, never "well
+done"), keeping what they wrote, hidden. A thought of harming someone (often an unwanted,
+intrusive one) can still be worked on, after the detour.
 
 Nothing is recorded before the end: /cancel or [Stop here] leaves nothing saved.
 """
@@ -33,7 +35,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from flows import emotions, safety, safetyplan, scales
+from flows import emotions, safety, scales
 from flows.content import Trap
 from flows.core import (
     HIDDEN,
@@ -52,7 +54,7 @@ from flows.screening import normalise
 
 # Steps
 MODE, SITUATION, EMOTIONS, STRONGEST, INTENSITY = "mode", "situation", "emotions", "strongest", "intensity"
-THOUGHT, BELIEF, SAFETY, TRAPS = "thought", "belief", "safety", "traps"
+THOUGHT, BELIEF, TRAPS = "thought", "belief", "traps"
 EVIDENCE_FOR, EVIDENCE_AGAINST, BALANCED = "evidence_for", "evidence_against", "balanced"
 BELIEF_AFTER, INTENSITY_AFTER = "belief_after", "intensity_after"
 
@@ -60,7 +62,6 @@ BELIEF_AFTER, INTENSITY_AFTER = "belief_after", "intensity_after"
 FULL, QUICK = "full", "quick"
 DONE, SKIP, UNSURE, MORE = "done", "skip", "unsure", "more"
 PICK, EXPLAIN = "t", "w"  # "t:<trap id>" toggles a trap, "w:<trap id>" explains it
-SEE_PLAN, GROUND, CARRY, STOP = "plan", "ground", "carry", "stop"
 
 SUGGESTED = 4  # traps offered before "More"
 QUOTE_CHARS = 300  # a quoted answer in the summary card
@@ -105,20 +106,6 @@ def flagged(ctx: Ctx) -> set[str]:
     return set(ctx.data.get(HIDDEN, []))
 
 
-def screened(step: Step) -> Step:
-    """The step, noting a risk in a typed answer before it is read (numbers too: words
-    typed where a number was asked still count): the offer of the safety plan or
-    grounding then comes next. An age mention alone only hides the words."""
-
-    def parse(ctx: Ctx, answer: Answer) -> Acks:
-        marks: list[str] = ctx.data.setdefault("risk", [])
-        if safety.severity(answer.risk) > 0 and step.name not in marks:
-            marks.append(step.name)
-        return step.parse(ctx, answer)
-
-    return replace(step, parse=parse)
-
-
 def hidden_fields(ctx: Ctx) -> list[str]:
     steps = flagged(ctx)
     return [name for step, names in FIELDS_OF_STEP.items() if step in steps for name in names]
@@ -129,22 +116,13 @@ def quote(ctx: Ctx) -> str | None:
     return None if THOUGHT in flagged(ctx) else ctx.data.get("thought")
 
 
-def after(ctx: Ctx, following: str | None) -> str | None:
-    """The step that follows an answer; but first, once, right after anything they typed
-    spoke of risk (so before the thought is challenged), the offer of their safety plan or
-    grounding."""
-    if following is None or ctx.data.get("offered"):
-        return following
-    if ctx.data.get("risk"):
-        ctx.data["offered"] = True
-        ctx.data["after_safety"] = following
-        return SAFETY
-    return following
+# What ends the record for safety: being hurt is not a thinking trap, and a thought of
+# ending one's life is not one to weigh up with evidence.
+ENDS_RECORD = frozenset({"suicidal", "self_harm", "plan", "act", "harm_from_others"})
 
 
-def then(following: str):
-    """A step's `next`: `following`, through `after`."""
-    return lambda ctx: after(ctx, following)
+def ended_for_safety(ctx: Ctx) -> bool:
+    return bool(ctx.risk & ENDS_RECORD)
 
 
 def quick(ctx: Ctx) -> bool:
@@ -179,7 +157,7 @@ def read_situation(ctx: Ctx, answer: Answer) -> None:
 
 
 def after_situation(ctx: Ctx) -> str | None:
-    return after(ctx, THOUGHT if quick(ctx) else EMOTIONS)
+    return THOUGHT if quick(ctx) else EMOTIONS
 
 
 # ---------------------------------------------------------------------- emotions
@@ -194,11 +172,11 @@ def after_emotions(ctx: Ctx) -> str | None:
         return EMOTIONS
     chosen = ctx.data.get("emotions", [])
     if not chosen:
-        return after(ctx, THOUGHT)
+        return THOUGHT
     if len(chosen) == 1 or EMOTIONS in flagged(ctx):  # flagged words never go on a button
         ctx.data["emotion"] = chosen[0]
-        return after(ctx, INTENSITY)
-    return after(ctx, STRONGEST)
+        return INTENSITY
+    return STRONGEST
 
 
 def read_strongest(ctx: Ctx, answer: Answer) -> None:
@@ -236,47 +214,11 @@ def read_thought(ctx: Ctx, answer: Answer) -> None:
 
 
 def after_thought(ctx: Ctx) -> str | None:
-    return after(ctx, TRAPS if quick(ctx) else BELIEF)
+    return TRAPS if quick(ctx) else BELIEF
 
 
 def read_belief(ctx: Ctx, answer: Answer) -> None:
     ctx.data["belief_before"] = scales.read(answer, 100)
-
-
-# ------------------------------------------------------- safety plan or grounding first
-
-
-def read_safety(ctx: Ctx, answer: Answer) -> list[Reply] | None:
-    ctx.data.pop("safety_ack", None)
-    if answer.choice == SEE_PLAN:
-        ctx.data["safety_ack"] = SEE_PLAN
-        if ctx.plan:
-            return [safetyplan.show_plan(ctx)]
-        return [Reply(ctx.render("thought/no_plan"))]
-    if answer.choice == GROUND:
-        ctx.data["safety_ack"] = GROUND
-        return [Reply(ctx.render("thought/grounding"))]
-    if answer.choice == STOP:
-        ctx.data["stopped"] = True
-        return None
-    if answer.choice != CARRY:
-        raise Invalid("thought/safety_tap")
-    return None
-
-
-def after_safety(ctx: Ctx) -> str | None:
-    if ctx.data.get("stopped"):
-        return None
-    if ctx.data.get("safety_ack"):
-        return SAFETY  # the same question again, after the plan or the grounding
-    return ctx.data.get("after_safety")
-
-
-def safety_options(ctx: Ctx) -> OptionRows:
-    return [
-        [Option(SEE_PLAN, ctx.button("thought_see_plan")), Option(GROUND, ctx.button("thought_grounding"))],
-        [Option(CARRY, ctx.button("carry_on")), Option(STOP, ctx.button("thought_stop"))],
-    ]
 
 
 # ---------------------------------------------------------------------- thinking traps
@@ -334,7 +276,7 @@ def read_traps(ctx: Ctx, answer: Answer) -> list[Reply] | None:
 def after_traps(ctx: Ctx) -> str | None:
     if not ctx.data.get("traps_done"):
         return TRAPS
-    return after(ctx, BALANCED if quick(ctx) else EVIDENCE_FOR)
+    return BALANCED if quick(ctx) else EVIDENCE_FOR
 
 
 def trap_options(ctx: Ctx) -> OptionRows:
@@ -412,7 +354,7 @@ def read_balanced(ctx: Ctx, answer: Answer) -> None:
 
 
 def after_balanced(ctx: Ctx) -> str | None:
-    return None if quick(ctx) else after(ctx, BELIEF_AFTER)
+    return None if quick(ctx) else BELIEF_AFTER
 
 
 # ------------------------------------------------------------------------- re-rating
@@ -431,7 +373,7 @@ def rerate_options(ctx: Ctx) -> OptionRows:
 
 def after_belief_rerate(ctx: Ctx) -> str | None:
     has_emotion = ctx.data.get("emotion") and ctx.data.get("intensity_before") is not None
-    return after(ctx, INTENSITY_AFTER) if has_emotion else None
+    return INTENSITY_AFTER if has_emotion else None
 
 
 # -------------------------------------------------------------------------- the end
@@ -485,6 +427,12 @@ def finish(ctx: Ctx) -> list[Reply]:
     if ctx.data.get("stopped"):
         return [Reply(ctx.render("thought/stopped"))]
     data = entry_data(ctx)
+    if ended_for_safety(ctx):
+        ctx.record("thought", {**data, "ended_for_safety": True})
+        if "harm_from_others" in ctx.risk:
+            lines = ctx.content.crisis_lines.get(ctx.settings.country or "")
+            return [Reply(ctx.render("thought/not_a_trap", kept=ctx.keeps, abuse=safety.abuse_line(lines)))]
+        return [Reply(ctx.render("thought/kind_end", kept=ctx.keeps))]
     ctx.record("thought", data)
     return [
         Reply(ctx.render("thought/summary", d=summary_fields(data), hidden=data["hidden"])),
@@ -493,26 +441,24 @@ def finish(ctx: Ctx) -> list[Reply]:
 
 
 STEPS = [
-    Step(MODE, "thought/mode", read_mode, then(SITUATION), options=mode_options),
+    Step(MODE, "thought/mode", read_mode, SITUATION, options=mode_options),
     Step(SITUATION, "thought/situation", read_situation, after_situation,
          variables=lambda ctx: position(ctx, SITUATION)),
     Step(EMOTIONS, "thought/emotions", read_emotions, after_emotions, options=emotions.options,
          variables=lambda ctx: position(ctx, EMOTIONS), max_chars=300),
-    Step(STRONGEST, "thought/strongest", read_strongest, then(INTENSITY), options=strongest_options,
+    Step(STRONGEST, "thought/strongest", read_strongest, INTENSITY, options=strongest_options,
          variables=lambda ctx: position(ctx, STRONGEST), max_chars=EMOTION_CHARS),
-    Step(INTENSITY, "thought/intensity", read_intensity, then(THOUGHT), options=lambda ctx: scales.options(100),
+    Step(INTENSITY, "thought/intensity", read_intensity, THOUGHT, options=lambda ctx: scales.options(100),
          variables=lambda ctx: emotion_variables(ctx, INTENSITY)),
     Step(THOUGHT, "thought/thought", read_thought, after_thought,
          variables=lambda ctx: position(ctx, THOUGHT)),
-    Step(BELIEF, "thought/belief", read_belief, then(TRAPS), options=lambda ctx: scales.options(100),
+    Step(BELIEF, "thought/belief", read_belief, TRAPS, options=lambda ctx: scales.options(100),
          variables=lambda ctx: position(ctx, BELIEF)),
-    Step(SAFETY, "thought/safety", read_safety, after_safety, options=safety_options,
-         variables=lambda ctx: {"again": ctx.data.get("safety_ack")}),
     Step(TRAPS, "thought/traps", read_traps, after_traps, options=trap_options, variables=trap_variables),
     Step(EVIDENCE_FOR, "thought/evidence_for", read_evidence(EVIDENCE_FOR),
-         then(EVIDENCE_AGAINST), options=skip_options, variables=evidence_variables(EVIDENCE_FOR)),
+         EVIDENCE_AGAINST, options=skip_options, variables=evidence_variables(EVIDENCE_FOR)),
     Step(EVIDENCE_AGAINST, "thought/evidence_against", read_evidence(EVIDENCE_AGAINST),
-         then(BALANCED), options=skip_options, variables=evidence_variables(EVIDENCE_AGAINST)),
+         BALANCED, options=skip_options, variables=evidence_variables(EVIDENCE_AGAINST)),
     Step(BALANCED, "thought/balanced", read_balanced, after_balanced,
          variables=lambda ctx: {**position(ctx, BALANCED), "quote": quote(ctx)}),
     Step(BELIEF_AFTER, "thought/belief_after", read_rerate("belief_after"), after_belief_rerate,
@@ -521,4 +467,4 @@ STEPS = [
          options=rerate_options, variables=lambda ctx: emotion_variables(ctx, INTENSITY_AFTER)),
 ]
 
-FLOW = Flow.of("thought", "thought", [screened(step) for step in STEPS], begin, finish)
+FLOW = Flow.of("thought", "thought", STEPS, begin, finish, ends_on_risk=ENDS_RECORD)

@@ -213,13 +213,8 @@ async def test_situation_and_thought_are_required_and_long_answers_refused(chat:
     assert "Step 3 of 4" in chat.text
 
 
-async def test_a_flagged_thought_is_never_quoted_and_safety_comes_first(chat: Chat, storage):
+async def test_a_suicidal_thought_is_never_challenged_and_never_praised(chat: Chat, storage):
     await set_up(chat)
-    await chat.send("/safetyplan")
-    await chat.send("not sleeping")
-    await chat.send("a walk with the dog")
-    for _ in range(5):
-        await chat.press("Skip") if "Skip" in chat.labels() else await chat.press("Keep as it is")
     await chat.send("/thought")
     await chat.press("Full record")
     await chat.send("Alone at home after the argument")
@@ -229,52 +224,31 @@ async def test_a_flagged_thought_is_never_quoted_and_safety_comes_first(chat: Ch
     await chat.send(WANT_TO_DIE)
     assert "Are you safe right now?" in chat.text and "want to die" not in chat.text
     await chat.press("Safe for now")
+    assert chat.labels() == ["My safety plan", "Carry on", "Stop for now"]
     await chat.press("Carry on")
-    # Before anything challenges the thought: the safety plan or grounding.
-    assert "safety plan" in chat.text and "want to die" not in chat.text
-    assert {"See my safety plan", "Grounding exercise", "Carry on", "Stop here"} <= set(chat.labels())
-    await chat.press("See my safety plan")
-    assert "My safety plan" in chat.text and "a walk with the dog" in chat.text
-    assert "carry on" in chat.replies[-1].text  # the same question again
-    await chat.press("Grounding exercise")
-    assert "5 things you can see" in chat.text
-    await chat.press("Carry on")
-    assert "How much do you believe" in chat.text and "want to die" not in chat.text
-    await chat.press("80")
-    assert "thinking trap" in chat.text and "the thought you wrote" in chat.text
-    assert "want to die" not in chat.text
-    await chat.press("Not sure")
-    assert "Step 4 of 7" in chat.text and "want to die" not in chat.text
-    await chat.press("Skip")
-    assert "Step 5 of 7" in chat.text and "want to die" not in chat.text
-    await chat.press("Skip")
-    assert "Step 6 of 7" in chat.text and "the thought you wrote" in chat.text and "want to die" not in chat.text
-    await chat.send("I'm in pain, and I can call someone tonight")
-    assert "want to die" not in chat.text
-    await chat.press("Skip")
-    await chat.press("Skip")
-    assert "Thought: (hidden)" in chat.text and "want to die" not in chat.text
+    # No thinking traps, no evidence, no "Well done": a kind end that offers the plan and help.
+    assert "leave the thought record here" in chat.text and "/safetyplan" in chat.text and "/crisis" in chat.text
+    assert "thinking trap" not in chat.text.lower() and "well done" not in chat.text.lower()
+    assert "want to die" not in chat.text and chat.labels() == []  # no second menu
     (entry,) = [e for e in await storage.history(chat.user_id) if e.kind == "thought"]
     assert entry.data["thought"] == WANT_TO_DIE and entry.data["hidden"] == ["thought"]
+    assert entry.data["ended_for_safety"] is True and entry.data["trap_ids"] == []
     await chat.send("/journal")
     assert "Thought: (hidden)" in chat.text and "want to die" not in chat.text
     assert any(label.startswith("Show hidden words") for label in chat.labels())
 
 
-async def test_a_flagged_thought_without_a_safety_plan_and_stop_here(chat: Chat, storage):
+async def test_stop_for_now_after_a_suicidal_thought(chat: Chat, storage):
     await set_up(chat)
     await chat.send("/thought")
     await chat.press("Quick version")
     await chat.send("Bad day")
     await chat.send("i want to kill myself")
     await chat.press("Safe for now")
-    await chat.press("Carry on")
-    assert "Stop here" in chat.labels() and "kill myself" not in chat.text
-    await chat.press("See my safety plan")
-    assert "haven't made a safety plan yet" in chat.text and "/safetyplan" in chat.text
-    await chat.press("Stop here")
-    assert "nothing from this record was kept" in chat.text
-    assert [e for e in await storage.history(chat.user_id) if e.kind == "thought"] == []
+    await chat.press("Stop for now")
+    assert "kill myself" not in chat.text and "well done" not in chat.text.lower()
+    await chat.send("/help")
+    assert "thinking trap" not in chat.text.lower()  # the record is not waiting to go on
 
 
 async def test_a_flagged_last_answer_is_hidden_in_the_entry(chat: Chat, storage):
@@ -292,17 +266,33 @@ async def test_a_flagged_last_answer_is_hidden_in_the_entry(chat: Chat, storage)
     assert "better off without me" not in chat.text and "Balanced: (hidden)" in chat.text
 
 
-async def test_a_flagged_situation_offers_safety_before_the_thought_is_challenged(chat: Chat, storage):
+async def test_being_hurt_is_not_a_thinking_trap(chat: Chat, storage):
     await set_up(chat)
     await chat.send("/thought")
     await chat.press("Full record")
     await chat.send("my boyfriend hits me when he drinks")
-    assert "0808 2000 247" in chat.text  # the domestic abuse line
+    text = chat.text
+    assert "0808 2000 247" in text and text.index("0808 2000 247") < text.index("116 123")  # the abuse line first
+    await chat.press("Safe for now")
+    assert "0808 2000 247" in chat.text  # the follow-up offers the abuse line too
+    await chat.press("Carry on")
+    assert "isn't a thinking trap" in chat.text and "0808 2000 247" in chat.text
+    assert "Step 2 of 7" not in chat.text and "hits me" not in chat.text
+    assert not any("Personalisation" in label for label in chat.labels())
+    (entry,) = [e for e in await storage.history(chat.user_id) if e.kind == "thought"]
+    assert entry.data["hidden"] == ["situation"]
+
+
+async def test_an_unwanted_thought_of_harming_someone_can_still_be_worked_on(chat: Chat):
+    await set_up(chat)
+    await chat.send("/thought")
+    await chat.press("Quick version")
+    await chat.send("Bathing the baby")
+    await chat.send("i keep having thoughts about hurting my baby and it terrifies me")
+    assert "doesn't make you dangerous" in chat.text
     await chat.press("Safe for now")
     await chat.press("Carry on")
-    assert "Grounding exercise" in chat.labels() and "hits me" not in chat.text
-    await chat.press("Carry on")
-    assert "Step 2 of 7" in chat.text
+    assert "thinking trap" in chat.text and "hurting my baby" not in chat.text
 
 
 async def test_an_age_mention_points_to_a_youth_line_without_a_safety_offer(chat: Chat):
@@ -311,10 +301,9 @@ async def test_an_age_mention_points_to_a_youth_line_without_a_safety_offer(chat
     await chat.press("Full record")
     await chat.send("im 16 and I failed my maths exam")
     assert "Childline" in chat.text and "Step 2 of 7" in chat.text  # the record goes on
-    assert "Grounding exercise" not in chat.labels()
 
 
-async def test_words_typed_where_a_number_was_asked_still_bring_the_offer(chat: Chat):
+async def test_words_typed_where_a_number_was_asked_still_count(chat: Chat):
     await set_up(chat)
     await chat.send("/thought")
     await chat.press("Full record")
@@ -325,9 +314,7 @@ async def test_words_typed_where_a_number_was_asked_still_bring_the_offer(chat: 
     assert "Are you safe right now?" in chat.text
     await chat.press("Safe for now")
     await chat.press("Carry on")
-    assert "Tap a number" not in chat.text and "How strong was" in chat.text
-    await chat.press("70")
-    assert "Grounding exercise" in chat.labels()  # before the thought is even asked
+    assert "Tap a number" not in chat.text and "leave the thought record here" in chat.text
 
 
 async def test_cancel_leaves_nothing_saved(chat: Chat, storage):

@@ -1,0 +1,149 @@
+"""Risk screening in three levels: respond, ask or none, and why.
+
+Every free text passes `RiskScreen.screen` before any flow sees it. Three readers, in order:
+
+1. **Patterns** (flows/screening.py, content/screening/<lang>.toml): reviewable, precise.
+   A match is *respond* (the full response), `why` "pattern" — unless the model strongly
+   doubts it (below its "doubt" threshold) and it names no plan, means, time or act: risk
+   words told of the past, of someone else or in a joke are then asked about instead.
+2. **The model** (flows/risk_model.py, content/screening/model/): learned from labelled
+   lines; it generalises to wording nobody wrote a pattern for, but it is only probable.
+   Above its "respond" threshold: *respond*; above its "ask" threshold: *ask* (a one-tap
+   question: "Are you having thoughts of ending your life ...?"), `why` "model".
+3. **Context** (content/screening/context/cues.toml): for 24 hours after a full response, a
+   farewell, a time, a means, "do it" or "there's no one" is *respond*, and so is anything
+   the model would only ask about; `why` "context".
+
+"act" (something already done or under way: an overdose taken, "the engine is running") is
+added to the kinds when the act cues or the model's act head say so, so that the response
+puts the emergency number first without conditions.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.risk_model import RiskModel, Scores
+from flows.screening import Screener, ScreeningError, normalise
+
+RESPOND, ASK, NONE = "respond", "ask", "none"
+CUE_KINDS = ("farewell", "time", "means", "do_it", "no_one", "act")
+SUICIDE_KINDS = frozenset({"suicidal", "self_harm"})
+AGE_ONLY = frozenset({"under_18"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What screening found in one message."""
+
+    level: str = NONE  # respond | ask | none
+    kinds: frozenset[str] = frozenset()
+    why: str | None = None  # pattern | model | context
+    cues: frozenset[str] = frozenset()  # the context cues that fired, if any
+
+    def as_json(self) -> dict:
+        return {"level": self.level, "kinds": sorted(self.kinds), "why": self.why}
+
+
+NOTHING = Finding()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the screen should remember about this person just now."""
+
+    recent: frozenset[str] | None = None  # kinds of a full response in the last 24 hours
+    quiet_model: bool = False  # they said "No, I'm OK" to the question: don't ask again for now
+    ask_is_respond: bool = False  # an unanswered question is open: a second probable signal responds
+
+
+@dataclass
+class Cues:
+    """The context cues, compiled: kind -> one alternation."""
+
+    patterns: dict[str, re.Pattern[str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Cues:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            grouped: dict[str, list[str]] = {}
+            for i, cue in enumerate(raw.get("cue", [])):
+                kind = cue.get("kind")
+                if kind not in CUE_KINDS:
+                    raise ScreeningError(f"{path}: cue[{i}].kind: expected one of {', '.join(CUE_KINDS)}")
+                grouped.setdefault(kind, []).extend(cue.get("patterns", []))
+            compiled = {kind: re.compile("|".join(f"(?:{p})" for p in pats)) for kind, pats in grouped.items()}
+        except (OSError, tomllib.TOMLDecodeError, re.error) as exc:
+            raise ScreeningError(f"{path}: {exc}") from None
+        missing = set(CUE_KINDS) - set(compiled)
+        if missing:
+            raise ScreeningError(f"{path}: no cues of kind {', '.join(sorted(missing))}")
+        return cls(compiled)
+
+    def found(self, text: str) -> frozenset[str]:
+        t = normalise(text)
+        return frozenset(kind for kind, regex in self.patterns.items() if regex.search(t))
+
+
+class RiskScreen:
+    """Patterns, model and context together (see the module's docstring)."""
+
+    def __init__(self, patterns: Screener, model: RiskModel, cues: Cues) -> None:
+        self.patterns = patterns
+        self.model = model
+        self.cues = cues
+
+    @classmethod
+    def load(cls, directory: Path) -> RiskScreen:
+        return cls(Screener.load(directory), RiskModel.load(directory / "model"), Cues.load(directory / "context" / "cues.toml"))
+
+    def screen(self, text: str, context: Context = Context()) -> Finding:
+        if not text or not text.strip():
+            return NOTHING
+        kinds = self.patterns.screen(text)
+        scores = self.model.score(text)
+        cues = self.cues.found(text)
+        if kinds - AGE_ONLY:
+            kinds = self._with_act(kinds, scores, cues)
+            if scores.risk < self.model.doubt and not kinds & {"plan", "act"} and context.recent is None:
+                # Risk words the model strongly doubts (a past long over, someone else's
+                # crisis, a joke): asked about, not answered in full; [Yes] brings it all.
+                return Finding(ASK, kinds, "pattern", cues)
+            return Finding(RESPOND, kinds, "pattern", cues)
+        if "act" in cues:  # something already done or under way, in words no risk pattern knew
+            return Finding(RESPOND, kinds | {"suicidal", "plan", "act"}, "pattern", cues)
+        model_kinds = scores.likely_kinds(self.model.kind_floor) | kinds
+        level = NONE
+        if scores.risk >= self.model.respond_at:
+            level = RESPOND
+        elif scores.risk >= self.model.ask_at and not context.quiet_model:
+            level = ASK
+        if context.recent is not None and (level == ASK or cues - {"act"}):
+            return Finding(RESPOND, self._in_context(context.recent, model_kinds if level != NONE else frozenset(), cues, scores), "context", cues)
+        if level == ASK and context.ask_is_respond:
+            return Finding(RESPOND, self._with_act(model_kinds, scores, cues), "model", cues)
+        if level != NONE:
+            return Finding(level, self._with_act(model_kinds, scores, cues), "model", cues)
+        if kinds:  # an age mention alone
+            return Finding(RESPOND, kinds, "pattern", cues)
+        return NOTHING
+
+    def _with_act(self, kinds: frozenset[str], scores: Scores, cues: frozenset[str]) -> frozenset[str]:
+        """Something already done or under way: "act" (and "plan") join the kinds."""
+        if not kinds & SUICIDE_KINDS:
+            return kinds
+        if "act" in cues or scores.kinds.get("act", 0.0) >= self.model.kind_floor:
+            return kinds | {"plan", "act"}
+        return kinds
+
+    def _in_context(self, recent: frozenset[str], found: frozenset[str], cues: frozenset[str], scores: Scores) -> frozenset[str]:
+        kinds = (recent | found) - {"act"}
+        if not kinds - AGE_ONLY:
+            kinds = kinds | {"suicidal"}
+        if cues & {"farewell", "time", "means", "do_it", "act"} and kinds & SUICIDE_KINDS:
+            kinds = kinds | {"plan"}
+        return self._with_act(kinds, scores, cues)

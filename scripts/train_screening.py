@@ -1,0 +1,232 @@
+"""Train the learned risk screen from the labelled lines, and write it to content/screening/model/.
+
+    python3 dev.py train-screening
+
+The same data always gives the same files: rows are read in a fixed order, folds are
+chosen by a hash of the text, the solver is deterministic and nothing is timestamped.
+
+Training data: every *.jsonl under tests/data/screening except the held-out sets
+(heldout.jsonl and heldout2/), which no writer of patterns or model may see.
+Labels: "risk" is any kind but an age mention alone; one head per kind; "act" (something
+already done) is learned only from lines whose writer labelled acts (those with a "set").
+
+Thresholds come from out-of-fold scores on the training data (5 folds), scored exactly as
+at run time (windows included): "ask" is the lowest score at which at most ASK_ORDINARY of
+ordinary practice answers and ASK_HARD of hard negatives would be asked; "respond" the
+lowest at which at most RESPOND_ORDINARY and RESPOND_HARD would get the full response;
+"doubt" the highest score under which a pattern match (one naming no plan) may be asked
+about instead of answered in full, turning at most DOUBT_RISK of the risk the patterns catch
+into a question (hard negatives told in risk words: history, others, jokes).
+scikit-learn is a development dependency only; the bot scores the model with numpy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flows.risk_model import HEADS, RiskModel, features, windows  # noqa: E402
+from flows.screening import Screener  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "screening"
+OUT = ROOT / "content" / "screening" / "model"
+HELD_OUT = {"heldout.jsonl", "heldout2"}
+BITS = 18
+C = float(os.environ.get("SCREEN_C", "8.0"))
+FOLDS = 5
+ASK_ORDINARY, ASK_HARD = 0.025, 0.12
+RESPOND_ORDINARY, RESPOND_HARD = 0.003, 0.02
+KIND_FLOOR = 0.5
+DOUBT_RISK = 0.01
+RISK_KINDS = {"suicidal", "self_harm", "harm_from_others", "harm_to_others", "plan", "act"}
+
+
+def training_files() -> list[Path]:
+    files = []
+    for path in sorted(DATA.rglob("*.jsonl")):
+        parts = path.relative_to(DATA).parts
+        if parts[0] in HELD_OUT:
+            continue
+        files.append(path)
+    return files
+
+
+def read_rows() -> list[dict]:
+    rows, seen = [], set()
+    for path in training_files():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row.get("context"):  # follow-ups read in context: the context cues' job, not the model's
+                continue
+            key = row["text"].strip().casefold()
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append(row)
+    return rows
+
+
+def labels(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, weights): one column per head; weight 0 where a row says nothing of a head."""
+    y = np.zeros((len(rows), len(HEADS)), dtype=np.int8)
+    w = np.ones((len(rows), len(HEADS)), dtype=np.float64)
+    for i, row in enumerate(rows):
+        kinds = set(row["kinds"])
+        y[i, 0] = bool(kinds & RISK_KINDS)
+        for j, head in enumerate(HEADS[1:], 1):
+            y[i, j] = head in kinds
+        if "set" not in row:  # older sets labelled no acts
+            w[i, HEADS.index("act")] = 0.0
+    return y, w
+
+
+def matrix(texts: list[str]) -> sparse.csr_matrix:
+    indptr, indices, values = [0], [], []
+    for text in texts:
+        columns = features(text, BITS)
+        indices.append(columns)
+        values.append(np.full(len(columns), 1.0 / np.sqrt(max(len(columns), 1))))
+        indptr.append(indptr[-1] + len(columns))
+    return sparse.csr_matrix(
+        (np.concatenate(values), np.concatenate(indices), np.array(indptr)), shape=(len(texts), 2**BITS)
+    )
+
+
+def fit(x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, heads: range | None = None) -> tuple[np.ndarray, np.ndarray]:
+    weights = np.zeros((2**BITS, len(HEADS)), dtype=np.float32)
+    bias = np.full(len(HEADS), -10.0, dtype=np.float32)  # a head never fitted never fires
+    for j in heads if heads is not None else range(len(HEADS)):
+        keep = w[:, j] > 0
+        if len(set(y[keep, j])) < 2:  # nothing labelled for this head yet
+            continue
+        model = LogisticRegression(C=C, solver="liblinear", class_weight="balanced", max_iter=1000)
+        model.fit(x[keep], y[keep, j])
+        weights[:, j] = model.coef_[0]
+        bias[j] = model.intercept_[0]
+    return weights, bias
+
+
+def with_negative_windows(texts: list[str], y: np.ndarray, w: np.ndarray, rows_wanted: np.ndarray):
+    """The rows wanted, plus each window of their long negatives as a negative of its own: a
+    long ordinary story is read window by window at run time, so every window is taught as
+    ordinary. (The windows of a risk story are not: which one holds the risk is not known.)"""
+    extra_texts, extra_y, extra_w = [], [], []
+    for i in np.flatnonzero(rows_wanted):
+        if y[i, 0]:
+            continue
+        for window in windows(texts[i])[1:]:
+            extra_texts.append(window)
+            extra_y.append(np.zeros(len(HEADS), dtype=np.int8))
+            extra_w.append(w[i])
+    all_texts = [texts[i] for i in np.flatnonzero(rows_wanted)] + extra_texts
+    all_y = np.vstack([y[rows_wanted], *([np.array(extra_y)] if extra_y else [])])
+    all_w = np.vstack([w[rows_wanted], *([np.array(extra_w)] if extra_w else [])])
+    return matrix(all_texts), all_y, all_w
+
+
+def fold_of(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest(), 16) % FOLDS
+
+
+def lowest_threshold(scores: np.ndarray, groups: dict[str, np.ndarray], limits: dict[str, float]) -> float:
+    """The lowest score at which every group's share at or above it stays within its limit."""
+    for t in np.round(np.arange(0.05, 0.999, 0.005), 3):
+        if all((scores[groups[g]] >= t).mean() <= limits[g] for g in limits if groups[g].any()):
+            return float(t)
+    return 0.999
+
+
+def share(hit: np.ndarray, group: np.ndarray) -> float:
+    return round(float((hit & group).sum() / max(group.sum(), 1)), 4)
+
+
+def main() -> int:
+    rows = read_rows()
+    texts = [r["text"] for r in rows]
+    y, w = labels(rows)
+    kind_of_set = np.array([r.get("set") or ("risk" if y[i, 0] else "hard") for i, r in enumerate(rows)])
+    folds = np.array([fold_of(t) for t in texts])
+    patterns = Screener.load(ROOT / "content" / "screening")
+    pattern_kinds = [patterns.screen(t) - {"under_18"} for t in texts]
+    by_pattern = np.array([bool(k) for k in pattern_kinds])
+    urgent_pattern = np.array([bool(k & {"plan"}) for k in pattern_kinds])
+    card = {"bits": BITS, "heads": list(HEADS), "thresholds": {"ask": 0.5, "respond": 0.9, "kind": KIND_FLOOR, "doubt": 0.0}}
+
+    # Out-of-fold risk scores, scored exactly as at run time (windows included).
+    out_of_fold = np.zeros(len(rows))
+    for k in range(FOLDS):
+        train = folds != k
+        x, yy, ww = with_negative_windows(texts, y, w, train)
+        weights, bias = fit(x, yy, ww, heads=range(1))
+        model = RiskModel(weights, bias, card)
+        for i in np.flatnonzero(~train):
+            out_of_fold[i] = model.score(texts[i]).risk
+    groups = {s: kind_of_set == s for s in ("ordinary", "hard", "risk")}
+    ask = lowest_threshold(out_of_fold, groups, {"ordinary": ASK_ORDINARY, "hard": ASK_HARD})
+    respond = max(ask, lowest_threshold(out_of_fold, groups, {"ordinary": RESPOND_ORDINARY, "hard": RESPOND_HARD}))
+    # A pattern match the model strongly doubts is asked about rather than answered in full
+    # (never one that names a plan): the highest doubt that would turn at most
+    # DOUBT_RISK of the risk lines the patterns catch into a question.
+    caught_by_pattern = by_pattern & groups["risk"] & ~urgent_pattern
+    doubt = 0.0
+    for t in np.round(np.arange(0.02, ask, 0.02), 2):
+        if (caught_by_pattern & (out_of_fold < t)).sum() <= DOUBT_RISK * (by_pattern & groups["risk"]).sum():
+            doubt = float(t)
+    model_flag = out_of_fold >= ask
+    demoted = by_pattern & ~urgent_pattern & (out_of_fold < doubt)
+    respond_flag = (by_pattern & ~demoted) | (out_of_fold >= respond)
+    caught = by_pattern | model_flag
+    urgent = np.array([bool(set(r["kinds"]) & {"plan", "act"}) for r in rows])
+    figures = {
+        "out_of_fold": {
+            "note": "patterns and model together; the model scored on folds it was not trained on",
+            "risk_caught": share(caught, groups["risk"]),
+            "risk_caught_plan_or_act": share(caught, groups["risk"] & urgent),
+            "risk_respond": share(respond_flag, groups["risk"]),
+            "ordinary_ask": share(caught & ~respond_flag, groups["ordinary"]),
+            "ordinary_respond": share(respond_flag, groups["ordinary"]),
+            "hard_ask": share(caught & ~respond_flag, groups["hard"]),
+            "hard_respond": share(respond_flag, groups["hard"]),
+        }
+    }
+    x, yy, ww = with_negative_windows(texts, y, w, np.ones(len(rows), dtype=bool))
+    weights, bias = fit(x, yy, ww)
+    data_hash = hashlib.sha256("\n".join(f"{t}\t{sorted(r['kinds'])}" for t, r in zip(texts, rows)).encode()).hexdigest()
+    card = {
+        "bits": BITS,
+        "heads": list(HEADS),
+        "bias": [round(float(b), 6) for b in bias],
+        "thresholds": {"ask": ask, "respond": respond, "kind": KIND_FLOOR, "doubt": doubt},
+        "training": {
+            "files": [str(p.relative_to(ROOT)) for p in training_files()],
+            "rows": len(rows),
+            "negative_windows_added": int(x.shape[0] - len(rows)),
+            "by_set": {s: int(groups[s].sum()) for s in groups},
+            "by_language": {lang: sum(1 for r in rows if r.get("lang") == lang) for lang in sorted({r.get("lang", "?") for r in rows})},
+            "data_sha256": data_hash,
+            "C": C,
+            "folds": FOLDS,
+        },
+        **figures,
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    np.save(OUT / "weights.npy", weights.astype(np.float16), allow_pickle=False)
+    (OUT / "model.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps({"thresholds": card["thresholds"], **figures, "rows": len(rows)}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
