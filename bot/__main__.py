@@ -14,7 +14,7 @@ from bot.logging_setup import setup_logging
 from flows import crisis
 from flows.content import Content, ContentError
 
-USAGE = "usage: python -m bot [console | check-content]"
+USAGE = "usage: python -m bot [console | check-content | screen]"
 log = logging.getLogger("bot")
 
 
@@ -59,11 +59,19 @@ def warn_if_stale(content: Content) -> None:
 
 def main(argv: list[str]) -> int:
     mode = argv[0] if argv else "telegram"
-    if mode not in ("telegram", "console", "check-content") or len(argv) > 1:
+    if mode not in ("telegram", "console", "check-content", "screen") or len(argv) > 1:
         print(USAGE, file=sys.stderr)
         return 2
     if mode == "check-content":
         return check_content()
+    if mode == "screen":  # lines in, one JSON verdict per line out: no token, no database
+        from bot.screen_cli import run as screen
+
+        try:
+            return screen(sys.stdin, sys.stdout)
+        except ContentError as error:
+            print(f"cbt-companion: {error}", file=sys.stderr)
+            return 2
     console = mode == "console"
     try:
         config = load_config()

@@ -33,6 +33,8 @@ RESPOND, ASK, NONE = "respond", "ask", "none"
 CUE_KINDS = ("farewell", "time", "means", "do_it", "no_one", "act")
 SUICIDE_KINDS = frozenset({"suicidal", "self_harm"})
 AGE_ONLY = frozenset({"under_18"})
+MODEL_MIN_WORDS = 3  # shorter answers ("the window", "a knife and fork") are the patterns' and context's to read
+_WORDS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,9 @@ class RiskScreen:
             return Finding(RESPOND, kinds | {"suicidal", "plan", "act"}, "pattern", cues)
         model_kinds = scores.likely_kinds(self.model.kind_floor) | kinds
         level = NONE
-        if scores.risk >= self.model.respond_at:
+        if len(_WORDS.findall(text)) < MODEL_MIN_WORDS:
+            pass  # too little for the model to read reliably
+        elif scores.risk >= self.model.respond_at:
             level = RESPOND
         elif scores.risk >= self.model.ask_at and not context.quiet_model:
             level = ASK

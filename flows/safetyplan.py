@@ -72,6 +72,18 @@ def crisis_line(ctx: Ctx) -> tuple[str, str] | None:
     return lines.crisis[0].name, f"{lines.crisis[0].name} {lines.crisis[0].phone}"
 
 
+def always_there(ctx: Ctx, text: str) -> list[str]:
+    """The crisis line and the emergency number, unless their own words already hold them."""
+    lines = ctx.content.crisis_lines.get(ctx.settings.country or "")
+    kept = []
+    line = crisis_line(ctx)
+    if line and lines and lines.crisis[0].phone not in text:
+        kept.append(line[1])
+    if lines and lines.emergency[0].number not in text:
+        kept.append(ctx.button("plan_emergency", number=lines.emergency[0].number))
+    return kept
+
+
 def suggestion(ctx: Ctx) -> tuple[str, str] | None:
     return crisis_line(ctx) if current_section(ctx).suggest_crisis_line else None
 
@@ -105,7 +117,8 @@ def read_section(ctx: Ctx, answer: Answer) -> None:
         ctx.plan[key] = "\n".join(filter(None, [ctx.plan.get(key), suggested[1]]))
         ctx.data["changed"] = True
     elif answer.text:
-        ctx.plan[key] = answer.text
+        # Their own professionals never push out the crisis line and the emergency number.
+        ctx.plan[key] = "\n".join([answer.text, *always_there(ctx, answer.text)]) if suggested else answer.text
         ctx.data["changed"] = True
     elif answer.choice == KEEP and key not in ctx.plan and current_value(ctx):
         ctx.plan[key] = current_value(ctx)  # the pre-filled crisis line, accepted

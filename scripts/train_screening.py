@@ -6,7 +6,8 @@ The same data always gives the same files: rows are read in a fixed order, folds
 chosen by a hash of the text, the solver is deterministic and nothing is timestamped.
 
 Training data: every *.jsonl under tests/data/screening except the held-out sets
-(heldout.jsonl and heldout2/), which no writer of patterns or model may see.
+(heldout.jsonl and heldout2/), which no writer of patterns or model may see, and the
+activity labels /plan offers (ordinary answers by construction).
 Labels: "risk" is any kind but an age mention alone; one head per kind; "act" (something
 already done) is learned only from lines whose writer labelled acts (those with a "set").
 
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -42,7 +42,7 @@ DATA = ROOT / "tests" / "data" / "screening"
 OUT = ROOT / "content" / "screening" / "model"
 HELD_OUT = {"heldout.jsonl", "heldout2"}
 BITS = 18
-C = float(os.environ.get("SCREEN_C", "8.0"))
+C = 16.0
 FOLDS = 5
 ASK_ORDINARY, ASK_HARD = 0.025, 0.12
 RESPOND_ORDINARY, RESPOND_HARD = 0.003, 0.02
@@ -75,7 +75,22 @@ def read_rows() -> list[dict]:
                 continue
             seen.add(key)
             rows.append(row)
+    for row in product_answers():
+        if row["text"].strip().casefold() not in seen:
+            seen.add(row["text"].strip().casefold())
+            rows.append(row)
     return rows
+
+
+def product_answers() -> list[dict]:
+    """The activity labels /plan offers: answers people give, ordinary by construction."""
+    import tomllib
+
+    raw = tomllib.loads((ROOT / "content" / "practices" / "activities.toml").read_text(encoding="utf-8"))
+    return [
+        {"text": a["label"], "lang": "en", "kinds": [], "set": "ordinary", "writer": "content"}
+        for a in raw.get("activity", [])
+    ]
 
 
 def labels(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
@@ -104,6 +119,15 @@ def matrix(texts: list[str]) -> sparse.csr_matrix:
     )
 
 
+def log_count_ratio(x: sparse.csr_matrix, y: np.ndarray) -> np.ndarray:
+    """Naive-Bayes log-count ratios per column (NBSVM, Wang & Manning 2012): columns that
+    tell the classes apart weigh more before the regression sees them."""
+    present = (x > 0).astype(np.float64)
+    p = np.asarray(present[y == 1].sum(axis=0)).ravel() + 1.0
+    q = np.asarray(present[y == 0].sum(axis=0)).ravel() + 1.0
+    return np.log((p / p.sum()) / (q / q.sum()))
+
+
 def fit(x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, heads: range | None = None) -> tuple[np.ndarray, np.ndarray]:
     weights = np.zeros((2**BITS, len(HEADS)), dtype=np.float32)
     bias = np.full(len(HEADS), -10.0, dtype=np.float32)  # a head never fitted never fires
@@ -111,9 +135,10 @@ def fit(x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, heads: range | None 
         keep = w[:, j] > 0
         if len(set(y[keep, j])) < 2:  # nothing labelled for this head yet
             continue
+        ratio = log_count_ratio(x[keep], y[keep, j])
         model = LogisticRegression(C=C, solver="liblinear", class_weight="balanced", max_iter=1000)
-        model.fit(x[keep], y[keep, j])
-        weights[:, j] = model.coef_[0]
+        model.fit(x[keep].multiply(ratio).tocsr(), y[keep, j])
+        weights[:, j] = model.coef_[0] * ratio  # folded in: at run time the model stays a plain sum
         bias[j] = model.intercept_[0]
     return weights, bias
 

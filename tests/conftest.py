@@ -16,6 +16,7 @@ from flows import markup
 from flows.content import Content
 from flows.core import Incoming, Reply
 from flows.engine import Engine
+from flows.risk_model import Scores
 from flows.registry import FLOWS
 from tests.e2e import TOKEN, make_config, running_bot
 from tests.fake_telegram import FakeTelegram
@@ -90,6 +91,27 @@ class Chat:
     def text(self) -> str:
         """Everything the last replies said, as the person would read it."""
         return "\n".join(markup.visible_text(r.text) for r in self.replies)
+
+
+# Words no pattern knows, which the `probable` fixture makes the model find probable (between
+# its "ask" and "respond" thresholds): what the bot does with a probable signal, whatever
+# the model of the day.
+PROBABLE = "its all getting too heavy to carry these days"
+PROBABLE_TOO = "some days i wonder what the point of carrying on is"
+
+
+@pytest.fixture
+def probable(content: Content, monkeypatch):
+    model = content.risk_screen.model
+    real = model.score
+
+    def score(text: str) -> Scores:
+        if text in (PROBABLE, PROBABLE_TOO):
+            kinds = {k: 0.1 for k in ("suicidal", "self_harm", "harm_from_others", "harm_to_others", "plan", "act")}
+            return Scores((model.ask_at + model.respond_at) / 2, {**kinds, "suicidal": 0.8})
+        return real(text)
+
+    monkeypatch.setattr(model, "score", score)
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ async def test_a_1000_character_answer_at_every_step_never_upsets_telegram(bot, 
     # (the `fake` fixture then checks that Telegram refused nothing)
 
 
-async def test_a_flagged_thought_in_telegram_is_never_quoted_and_safety_comes_first(bot):
+async def test_a_flagged_thought_in_telegram_is_never_quoted_nor_challenged(bot):
     ana = Person(bot, 803)
     await set_up(ana)
     await ana.send("/thought")
@@ -105,19 +105,10 @@ async def test_a_flagged_thought_in_telegram_is_never_quoted_and_safety_comes_fi
     assert "Are you safe right now?" in ana.transcript(replies)
     await ana.press("Safe for now")
     replies = await ana.press("Carry on")
-    assert [label for label, _ in replies[-1].buttons[0]] == ["See my safety plan", "Grounding exercise"]
-    await ana.press("See my safety plan")
-    replies = await ana.press("Grounding exercise")
-    assert "5 things you can see" in ana.transcript(replies)
-    replies = await ana.press("Carry on")
-    assert "the thought you wrote" in ana.transcript(replies)
-    message = ana.message_with_button("What's this?")
-    (_, data), *_ = [row[1] for row in message.buttons if row[1][0] == "What's this?"]
-    replies = await ana._after(ana.fake.press(ana.user_id, message.message_id, callback_data=data))
-    assert "For example" in ana.transcript(replies) and "the thought you wrote" in ana.transcript(replies)
-    await ana.press("Not sure")
-    await ana.send("I'm hurting, and I can call my brother tomorrow")
+    text = ana.transcript(replies)
+    assert "leave the thought record here" in text and "thinking trap" not in text.lower()
+    assert not any(row for m in replies for row in m.buttons)  # no second menu
     text = ana.transcript()  # everything the bot said
-    assert "want to die" not in text and "Thought: (hidden)" in text
+    assert "want to die" not in text
     journal = ana.transcript(await ana.send("/journal"))
     assert "Thought: (hidden)" in journal and "want to die" not in journal

@@ -246,14 +246,16 @@ async def test_without_consent_the_plan_is_not_kept_after_it_is_shown(chat: Chat
     assert (await storage.load(42, 42)).safety.plan == {}
 
 
-async def test_the_crisis_line_can_be_added_back_to_professionals(chat: Chat, storage: Storage):
+async def test_their_own_professionals_keep_the_crisis_line_and_the_emergency_number(chat: Chat, storage: Storage):
     await set_up(chat)
-    await build_plan(chat)  # they replaced the pre-filled line with their GP
+    await build_plan(chat)  # they typed their GP where the crisis line was pre-filled
+    assert (await storage.load(42, 42)).safety.plan["professionals"] == "my GP, Dr Okafor\nSamaritans 116 123\nEmergency: 999"
     await chat.send("/safetyplan")
     await chat.press("Change a section")
     await chat.press("Professionals and services")
-    await chat.press("Add Samaritans")
-    assert (await storage.load(42, 42)).safety.plan["professionals"] == "my GP, Dr Okafor\nSamaritans 116 123"
+    assert "Add Samaritans" not in chat.labels()  # it is still there
+    await chat.send("Dr Okafor, and Samaritans on 116 123")
+    assert (await storage.load(42, 42)).safety.plan["professionals"] == "Dr Okafor, and Samaritans on 116 123\nEmergency: 999"
 
 
 async def test_a_plan_never_written_is_never_shown(chat: Chat, storage: Storage):

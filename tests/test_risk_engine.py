@@ -1,0 +1,83 @@
+"""The engine's safety detour with a moving clock: how long context lasts, how long a "No"
+quiets the model, a risky tap, and a question left unanswered."""
+
+from __future__ import annotations
+
+from flows.core import Answer, Ctx, Flow, Invalid, Option, Reply, Step
+from flows.engine import Engine
+from flows.registry import FLOWS
+from tests.conftest import PROBABLE, PROBABLE_TOO, Chat, set_up
+
+SAFE_QUESTION = "Are you safe right now?"
+ASKED = "Are you having thoughts of ending your life"
+
+
+async def test_context_lasts_24_hours(ana: Chat, clock):
+    await set_up(ana)
+    await ana.send("i want to kill myself")
+    await ana.press("Safe for now")
+    await ana.press("Stop for now")
+    clock.move(hours=23)
+    await ana.send("goodbye")
+    assert "116 123" in ana.text and "999" in ana.text
+    clock.move(hours=25)  # a day after the last full response
+    await ana.send("goodbye")
+    assert "116 123" not in ana.text
+
+
+async def test_no_quiets_the_model_for_an_hour_but_never_the_patterns(ana: Chat, clock, probable):
+    await set_up(ana)
+    await ana.send(PROBABLE)
+    assert ASKED in ana.text
+    await ana.press("No, I'm OK")
+    await ana.send(PROBABLE_TOO)
+    assert ASKED not in ana.text and SAFE_QUESTION not in ana.text
+    await ana.send("i want to die")
+    assert SAFE_QUESTION in ana.text  # patterns still respond
+    await ana.press("Safe for now")
+    await ana.press("Stop for now")
+    clock.move(hours=30)  # past the context of that response and the quiet hour
+    await ana.send(PROBABLE)
+    assert ASKED in ana.text
+
+
+async def test_a_question_left_unanswered_keeps_the_held_answer(ana: Chat, probable):
+    await set_up(ana)
+    await ana.send("/thought")
+    await ana.press("Quick version")
+    await ana.send(PROBABLE)
+    assert ASKED in ana.text
+    await ana.send("I'll never get on top of it")  # typed on, without tapping
+    assert ASKED not in ana.text and "thinking trap" in ana.text  # situation and thought both kept
+    assert "I'll never get on top of it" in ana.text
+
+
+def questionnaire() -> Flow:
+    """A one-question practice whose second option speaks of risk (as PHQ-9 item 9 will)."""
+
+    def read(ctx: Ctx, answer: Answer) -> None:
+        if answer.choice not in ("0", "1"):
+            raise Invalid("general/stale_button", in_flow=True)
+        ctx.data["item"] = int(answer.choice)
+
+    step = Step(
+        "item", "mood/score", read, None,
+        options=lambda ctx: [[Option("0", "Not at all"), Option("1", "Several days", risk=frozenset({"suicidal"}))]],
+    )
+    return Flow.of("mood", "mood", [step], lambda ctx: ([], "item"),
+                   lambda ctx: [Reply(f"answered {ctx.data['item']}")])
+
+
+async def test_a_tapped_option_can_carry_risk(storage, content, clock):
+    flows = [questionnaire() if flow.name == "mood" else flow for flow in FLOWS]
+    chat = Chat(Engine(storage, content, flows, clock=clock))
+    await set_up(chat)
+    await chat.send("/mood")
+    await chat.press("Several days")
+    assert SAFE_QUESTION in chat.text and "116 123" in chat.text
+    await chat.press("Safe for now")
+    await chat.press("Carry on")
+    assert "answered 1" in chat.text  # the tap still counts as their answer
+    await chat.send("/mood")
+    await chat.press("Not at all")
+    assert SAFE_QUESTION not in chat.text and "answered 0" in chat.text
