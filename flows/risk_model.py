@@ -35,52 +35,75 @@ KIND_HEADS = HEADS[1:]
 CHAR_NS = (3, 4, 5)
 WINDOW_CHARS = 240  # a window: whole sentences up to about this long
 WHOLE_TEXT_CHARS = 300  # shorter messages are read whole only
-_SENTENCE_END = re.compile(r"(?<=[.!?;\n])\s+|\n+")
+SENTENCE_MIN_WORDS = 4  # a sentence read on its own has at least this many words
+_SENTENCE_END = re.compile(r"(?<=[.!?;]) +")
 _WORD = re.compile(r"\w+")
 _PRIME = np.uint64(0x9E3779B1)
 _N_SALT = {n: np.uint64(0x85EBCA77 * n) for n in CHAR_NS}
 _UNIGRAM_SALT, _BIGRAM_SALT = 0x27D4EB2F, 0x165667B1
 
 
-def _char_hashes(t: str) -> np.ndarray:
-    """Polynomial hashes of every character 3-, 4- and 5-gram (vectorised, no Python loop)."""
-    codes = np.frombuffer(f" {t} ".encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    out = []
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
+_crc_cache: dict[str, int] = {}
+
+
+def _word_crc(word: str) -> int:
+    h = _crc_cache.get(word)
+    if h is None:
+        if len(_crc_cache) > 200_000:  # bounded: words are few, but a flood of made-up ones is not
+            _crc_cache.clear()
+        h = _crc_cache[word] = zlib.crc32(word.encode())
+    return h
+
+
+def _keys(parts: list[str], bits: int) -> np.ndarray:
+    """Sorted distinct (part index << bits | column) of every part, in one vectorised pass.
+
+    Each part is normalised text (ASCII). A column is a hashed character 3-, 4- or 5-gram of
+    " part " or a hashed word unigram or bigram; n-grams never cross from one part to the next.
+    """
+    joined = "\0".join(f" {p} " for p in parts).encode("ascii")
+    codes = np.frombuffer(joined, dtype=np.uint8).astype(np.uint64)
+    part_at = np.cumsum(codes == 0)  # the part each position belongs to (separators open the next)
+    hashes, owners = [], []
     for n in CHAR_NS:
-        if len(codes) < n:
+        count = len(codes) - n + 1
+        if count <= 0:
             continue
-        h = np.zeros(len(codes) - n + 1, dtype=np.uint64)
+        h = np.zeros(count, dtype=np.uint64)
         for k in range(n):  # uint64 arithmetic wraps: that is the hash
-            h = h * _PRIME + codes[k : len(codes) - n + 1 + k]
-        out.append(h ^ _N_SALT[n])
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.uint64)
-
-
-def _word_hashes(t: str) -> np.ndarray:
-    words = np.array([zlib.crc32(w.encode()) for w in _WORD.findall(t)], dtype=np.uint64)
-    if not len(words):
-        return words
-    bigrams = words[:-1] * _PRIME + words[1:] + np.uint64(_BIGRAM_SALT)
-    return np.concatenate([words ^ np.uint64(_UNIGRAM_SALT), bigrams])
+            h = h * _PRIME + codes[k : k + count]
+        inside = (part_at[:count] == part_at[n - 1 :]) & (codes[:count] != 0)
+        hashes.append((h ^ _N_SALT[n])[inside])
+        owners.append(part_at[:count][inside])
+    for index, part in enumerate(parts):
+        words = np.array([_word_crc(w) for w in _WORD.findall(part)], dtype=np.uint64)
+        if len(words):
+            bigrams = words[:-1] * _PRIME + words[1:] + np.uint64(_BIGRAM_SALT)
+            both = np.concatenate([words ^ np.uint64(_UNIGRAM_SALT), bigrams])
+            hashes.append(both)
+            owners.append(np.full(len(both), index, dtype=np.int64))
+    if not hashes:
+        return np.zeros(0, dtype=np.int64)
+    all_hashes = np.concatenate(hashes)
+    # Mix the high bits down before taking the low ones, so every part of the hash counts.
+    columns = (((all_hashes ^ (all_hashes >> np.uint64(29))) * _MIX) >> np.uint64(64 - bits)).astype(np.int64)
+    return np.unique((np.concatenate(owners).astype(np.int64) << bits) | columns)
 
 
 def features(text: str, bits: int) -> np.ndarray:
-    """The distinct hashed columns of a text (sorted int64): what the model reads."""
-    t = normalise(text)
-    hashes = np.concatenate([_char_hashes(t), _word_hashes(t)])
-    # Mix the high bits down before taking the low ones, so every part of the hash counts.
-    mixed = (hashes ^ (hashes >> np.uint64(29))) * np.uint64(0xBF58476D1CE4E5B9)
-    columns = (mixed >> np.uint64(64 - bits)).astype(np.int64)
-    return np.unique(columns)
+    """The distinct hashed columns of one text (sorted int64): what the model reads."""
+    return _keys([normalise(text)], bits) & ((1 << bits) - 1)
 
 
-def windows(text: str) -> list[str]:
-    """The text itself, and for a long one its windows of whole sentences (a sentence longer
-    than a window is cut into pieces)."""
-    if len(text) <= WHOLE_TEXT_CHARS:
-        return [text]
+def windows(t: str) -> list[str]:
+    """For a long normalised text, its windows of whole sentences (a sentence longer than a
+    window cut into pieces), then each sentence alone. A short text has none (it is read
+    whole)."""
+    if len(t) <= WHOLE_TEXT_CHARS:
+        return []
     pieces: list[str] = []
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in _SENTENCE_END.split(t):
         sentence = sentence.strip()
         while len(sentence) > WINDOW_CHARS:
             cut = sentence.rfind(" ", WINDOW_CHARS // 2, WINDOW_CHARS)
@@ -89,15 +112,18 @@ def windows(text: str) -> list[str]:
             sentence = sentence[cut:].strip()
         if sentence:
             pieces.append(sentence)
-    found, current, previous = [text], "", ""
-    for piece in pieces:  # windows overlap by one sentence, so a disclosure is never split
+    found: list[str] = []
+    current = ""
+    for piece in pieces:
         if current and len(current) + len(piece) > WINDOW_CHARS:
             found.append(current)
-            current = previous if len(previous) + len(piece) <= WINDOW_CHARS else ""
+            current = ""
         current = f"{current} {piece}".strip()
-        previous = piece
-    if current and current != found[-1]:
+    if current:
         found.append(current)
+    # Each sentence on its own too: a short disclosure between two ordinary sentences is
+    # diluted in any window (a sentence of a word or two says too little to read alone).
+    found += [p for p in pieces if p not in found and len(p.split()) >= SENTENCE_MIN_WORDS]
     return found
 
 
@@ -144,15 +170,19 @@ class RiskModel:
         weights = np.load(directory / "weights.npy", allow_pickle=False)
         return cls(weights, np.array(card["bias"], dtype=np.float32), card)
 
-    def _score_one(self, text: str) -> np.ndarray:
-        columns = features(text, self.bits)
-        if not len(columns):
-            return np.full(len(HEADS), -10.0, dtype=np.float32)
-        return self.weights[columns].sum(axis=0) / np.float32(np.sqrt(len(columns))) + self.bias
-
     def score(self, text: str) -> Scores:
         """The whole text and each window; the window likeliest to be risk speaks for it."""
-        logits = np.stack([self._score_one(part) for part in windows(text)])
+        t = normalise(text)
+        parts = [t, *windows(t)]
+        keys = _keys(parts, self.bits)
+        if not len(keys):
+            return Scores(0.0, {k: 0.0 for k in KIND_HEADS})
+        owner = keys >> self.bits
+        rows = self.weights[keys & ((1 << self.bits) - 1)]
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        sums = np.add.reduceat(rows, starts, axis=0)
+        counts = np.diff(np.r_[starts, len(keys)]).astype(np.float32)
+        logits = sums / np.sqrt(counts)[:, None] + self.bias
         best = logits[int(np.argmax(logits[:, 0]))]
         probs = 1.0 / (1.0 + np.exp(-best.astype(np.float64)))
         return Scores(float(probs[0]), {k: float(p) for k, p in zip(KIND_HEADS, probs[1:])})

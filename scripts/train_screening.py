@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flows.risk_model import HEADS, RiskModel, features, windows  # noqa: E402
-from flows.screening import Screener  # noqa: E402
+from flows.screening import Screener, normalise  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "screening"
 OUT = ROOT / "content" / "screening" / "model"
@@ -93,6 +93,12 @@ def product_answers() -> list[dict]:
     ]
 
 
+def data_sha256(rows: list[dict]) -> str:
+    """What the model was trained on, in one hash: a test checks the shipped model's card
+    against the data in the repository, so data never change without a retrained model."""
+    return hashlib.sha256("\n".join(f"{r['text']}\t{sorted(r['kinds'])}" for r in rows).encode()).hexdigest()
+
+
 def labels(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
     """(labels, weights): one column per head; weight 0 where a row says nothing of a head."""
     y = np.zeros((len(rows), len(HEADS)), dtype=np.int8)
@@ -136,7 +142,7 @@ def fit(x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, heads: range | None 
         if len(set(y[keep, j])) < 2:  # nothing labelled for this head yet
             continue
         ratio = log_count_ratio(x[keep], y[keep, j])
-        model = LogisticRegression(C=C, solver="liblinear", class_weight="balanced", max_iter=1000)
+        model = LogisticRegression(C=C, solver="liblinear", class_weight="balanced", max_iter=1000, random_state=0)
         model.fit(x[keep].multiply(ratio).tocsr(), y[keep, j])
         weights[:, j] = model.coef_[0] * ratio  # folded in: at run time the model stays a plain sum
         bias[j] = model.intercept_[0]
@@ -151,7 +157,7 @@ def with_negative_windows(texts: list[str], y: np.ndarray, w: np.ndarray, rows_w
     for i in np.flatnonzero(rows_wanted):
         if y[i, 0]:
             continue
-        for window in windows(texts[i])[1:]:
+        for window in windows(normalise(texts[i])):
             extra_texts.append(window)
             extra_y.append(np.zeros(len(HEADS), dtype=np.int8))
             extra_w.append(w[i])
@@ -228,7 +234,7 @@ def main() -> int:
     }
     x, yy, ww = with_negative_windows(texts, y, w, np.ones(len(rows), dtype=bool))
     weights, bias = fit(x, yy, ww)
-    data_hash = hashlib.sha256("\n".join(f"{t}\t{sorted(r['kinds'])}" for t, r in zip(texts, rows)).encode()).hexdigest()
+    data_hash = data_sha256(rows)
     card = {
         "bits": BITS,
         "heads": list(HEADS),

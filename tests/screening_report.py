@@ -254,6 +254,8 @@ def main(argv: list[str]) -> int:
         wanted = argv[1:] or ["bank"]
         for name in wanted:
             path = LEVEL_SETS.get(name) or LEVEL_SETS.get(name.replace("heldout2", "held-out 2")) or SETS.get(name)
+            if path is None and Path(name).exists():
+                path = Path(name)  # one writer's file or folder
             if path is None:
                 print(f"unknown set {name!r}; choose from {', '.join([*LEVEL_SETS, *SETS])}")
                 return 2

@@ -358,7 +358,10 @@ async def test_the_record_resumes_after_a_restart(storage, content):
 
 async def test_the_summary_stays_under_telegrams_limit_with_long_answers(chat: Chat):
     await set_up(chat)
-    long = ("I keep going over it again and again. " * 30)[:1000]
+    long = " ".join(
+        f"On day {i} of the audit I checked the spreadsheets, answered my manager's emails and stayed late."
+        for i in range(1, 20)
+    )[:1000]
     await chat.send("/thought")
     await chat.press("Full record")
     await chat.send(long)

@@ -1,0 +1,82 @@
+"""The learned risk screen: its features, windows, the shipped files and their card."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from flows.risk_model import HEADS, RiskModel, features, windows
+from flows.screening import normalise
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "content" / "screening" / "model"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import train_screening  # noqa: E402
+
+
+def test_features_are_stable_and_ignore_case_accents_and_apostrophes():
+    assert np.array_equal(features("Don't", 18), features("dont", 18))
+    assert np.array_equal(features("Café", 18), features("cafe", 18))
+    assert not np.array_equal(features("i want to die", 18), features("i want to dine", 18))
+    assert len(features("", 18)) == 0 and 0 < len(features("abc", 18)) and features("abc", 18).max() < 2**18
+
+
+def test_a_long_story_is_read_window_by_window_and_nothing_is_lost():
+    story = ". ".join(f"On day {i} we went to the shops and had a quiet evening at home" for i in range(12))
+    story += ". I've written the note and put it in the drawer. Then we watched television."
+    parts = windows(normalise(story))
+    assert len(parts) >= 3 and all(len(p) <= 240 for p in parts)
+    assert "ive written the note and put it in the drawer." in parts  # the sentence alone too
+    assert any("written the note and put it in the drawer" in p for p in parts)
+    assert windows(normalise("a short message")) == []
+
+
+def test_a_buried_disclosure_scores_as_high_as_on_its_own(content):
+    model = content.risk_screen.model
+    alone = "I've written the note and put it in the drawer, it will be over by Sunday"
+    story = "Work was fine this week and the kids were busy with school. " * 6 + alone + ". " + "We had pasta for dinner. " * 6
+    assert model.score(story).risk >= model.score(alone).risk - 0.05
+
+
+def test_the_shipped_model_matches_its_card():
+    card = json.loads((MODEL / "model.json").read_text(encoding="utf-8"))
+    model = RiskModel.load(MODEL)
+    assert model.weights.shape == (2 ** card["bits"], len(HEADS)) and card["heads"] == list(HEADS)
+    t = card["thresholds"]
+    assert 0 < t["doubt"] < t["ask"] <= t["respond"] < 1
+    assert np.isfinite(model.weights).all()
+
+
+def test_the_shipped_model_was_trained_on_the_data_in_the_repository():
+    """Data that change without a retrained model would drift silently (docs/safety.md H13)."""
+    card = json.loads((MODEL / "model.json").read_text(encoding="utf-8"))
+    assert card["training"]["data_sha256"] == train_screening.data_sha256(train_screening.read_rows()), (
+        "tests/data/screening changed: run `python3 dev.py train-screening` and review the new figures"
+    )
+
+
+def test_the_held_out_sets_are_never_trained_on():
+    files = [str(p.relative_to(ROOT)) for p in train_screening.training_files()]
+    assert files and not any("heldout" in f for f in files)
+
+
+def test_training_is_deterministic():
+    rows = train_screening.read_rows()[::40]
+    texts = [r["text"] for r in rows]
+    y, w = train_screening.labels(rows)
+    everything = np.ones(len(rows), dtype=bool)
+    first = train_screening.fit(*train_screening.with_negative_windows(texts, y, w, everything), heads=range(1))
+    second = train_screening.fit(*train_screening.with_negative_windows(texts, y, w, everything), heads=range(1))
+    assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
+    assert first[0][:, 0].any()
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😭😭😭", "a" * 4096, "kill " * 819])
+def test_any_text_scores_between_zero_and_one(content, text):
+    scores = content.risk_screen.model.score(text)
+    assert 0.0 <= scores.risk <= 1.0 and set(scores.kinds) == set(HEADS[1:])
