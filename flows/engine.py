@@ -20,6 +20,7 @@ from weakref import WeakValueDictionary
 
 from flows import commands, crisis, nudges, safety, schedule
 from flows.content import Content
+from flows.risk_model import WHOLE_TEXT_CHARS
 from flows.risk_screen import ASK, NOTHING, RESPOND, Context, Finding
 from flows.core import (
     HIDDEN,
@@ -46,7 +47,9 @@ LONG_PASTE_CHARS = 4000  # Telegram splits longer pastes; the parts that follow 
 LONG_PASTE_WINDOW = timedelta(seconds=10)
 CONTEXT_WINDOW = timedelta(hours=24)  # after a full response, messages are read in its light
 QUIET_AFTER_NO = timedelta(hours=1)  # after "No, I'm OK", the model does not ask again for this long
-OFF_LOOP_CHARS = 600  # longer texts are screened in a worker thread: the model costs over 1 ms there
+# Longer texts are screened in a worker thread: past this length the model also reads each
+# window and sentence, and costs over a millisecond (bench/README.md).
+OFF_LOOP_CHARS = WHOLE_TEXT_CHARS
 
 
 def plain(text: str) -> str:
@@ -144,6 +147,8 @@ class Engine:
             finding = await self._screen(state, incoming)
             if finding.level == RESPOND:
                 replies = self._risk(state, incoming, finding.kinds)
+            elif finding.level == ASK and incoming.kind == "command":  # the command still runs
+                replies = [*self._route(state, incoming), *self._ask(state, incoming, finding)]
             elif finding.level == ASK:
                 replies = self._ask(state, incoming, finding)
             else:
@@ -244,7 +249,7 @@ class Engine:
             return NOTHING
         context = self._screen_context(state)
         screen = self.content.risk_screen
-        if len(text) > OFF_LOOP_CHARS:  # long texts cost the model over a millisecond: off the loop
+        if len(text) > OFF_LOOP_CHARS:
             finding = await asyncio.to_thread(screen.screen, text, context)
         else:
             finding = screen.screen(text, context)

@@ -85,6 +85,22 @@ async def test_the_same_words_without_a_disclosure_are_ordinary(ana: Person):
     assert "116 123" not in ana.transcript(replies)
 
 
+async def test_a_long_story_with_a_buried_disclosure_is_screened_off_the_event_loop(ana: Person):
+    await set_up(ana)
+    story = (
+        "This week was busy. Monday I took the kids to school and then did the big shop, "
+        "Tuesday my mother came round and we argued about the garden again, Wednesday I had "
+        "the dentist. I've been saving up my tablets in the bathroom cabinet and I'm going to "
+        "take them all on Sunday when everyone is at the match. Thursday was quiet and on "
+        "Friday we had fish and chips and watched a film together."
+    )
+    assert len(story) > 300
+    replies = await ana.send(story)
+    text = ana.transcript(replies)
+    assert SAFE_QUESTION in text and text.index("999") < text.index("116 123")
+    assert "tablets" not in text
+
+
 # --- an act already done ------------------------------------------------------------------
 
 

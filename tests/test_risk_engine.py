@@ -81,3 +81,11 @@ async def test_a_tapped_option_can_carry_risk(storage, content, clock):
     await chat.send("/mood")
     await chat.press("Not at all")
     assert SAFE_QUESTION not in chat.text and "answered 0" in chat.text
+
+
+async def test_a_command_whose_words_are_probable_still_runs_and_asks(ana: Chat, probable):
+    await set_up(ana)
+    await ana.send(f"/thought {PROBABLE}")
+    assert "Full record" in ana.labels() and ASKED in ana.text
+    await ana.press("Yes")
+    assert SAFE_QUESTION in ana.text and PROBABLE not in ana.text
