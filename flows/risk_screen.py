@@ -12,7 +12,9 @@ Every free text passes `RiskScreen.screen` before any flow sees it. Three reader
    question: "Are you having thoughts of ending your life ...?"), `why` "model".
 3. **Context** (content/screening/context/cues.toml): for 24 hours after a full response, a
    farewell, a time, a means, "do it" or "there's no one" is *respond*, and so is anything
-   the model would only ask about; `why` "context".
+   the model would only ask about; `why` "context". Words of reassurance ("I gave the pills
+   to my flatmate", "I'm at my mum's tonight") keep a time or a means from counting; a
+   farewell, "do it" or an act still counts.
 
 "act" (something already done or under way: an overdose taken, "the engine is running") is
 added to the kinds when the act cues or the model's act head say so, so that the response
@@ -30,7 +32,9 @@ from flows.risk_model import RiskModel, Scores
 from flows.screening import Screener, ScreeningError, normalise
 
 RESPOND, ASK, NONE = "respond", "ask", "none"
-CUE_KINDS = ("farewell", "time", "means", "do_it", "no_one", "act")
+CUE_KINDS = ("farewell", "time", "means", "do_it", "no_help", "no_one", "act", "reassured")
+ALARMS = frozenset({"farewell", "time", "means", "do_it", "no_help", "no_one", "act"})  # read as alarms after a response
+STILL_ALARMS = frozenset({"farewell", "do_it", "no_help", "act"})  # even beside reassurance
 SUICIDE_KINDS = frozenset({"suicidal", "self_harm"})
 AGE_ONLY = frozenset({"under_18"})
 MODEL_MIN_WORDS = 3  # shorter answers ("the window", "a knife and fork") are the patterns' and context's to read
@@ -111,9 +115,11 @@ class RiskScreen:
         cues = self.cues.found(text)
         if kinds - AGE_ONLY:
             kinds = self._with_act(kinds, scores, cues)
-            if scores.risk < self.model.doubt and not kinds & {"plan", "act"} and context.recent is None:
+            doubted = scores.risk < self.model.doubt and not kinds & {"plan", "act"}
+            if doubted and context.recent is None and not context.quiet_model:
                 # Risk words the model strongly doubts (a past long over, someone else's
                 # crisis, a joke): asked about, not answered in full; [Yes] brings it all.
+                # Never after "No, I'm OK" (the question is not asked again): then in full.
                 return Finding(ASK, kinds, "pattern", cues)
             return Finding(RESPOND, kinds, "pattern", cues)
         if "act" in cues:  # something already done or under way, in words no risk pattern knew
@@ -126,7 +132,10 @@ class RiskScreen:
             level = RESPOND
         elif scores.risk >= self.model.ask_at and not context.quiet_model:
             level = ASK
-        if context.recent is not None and (level == ASK or cues - {"act"}):
+        alarms = cues & ALARMS
+        if "reassured" in cues:  # safer now, help reached, means out of reach: not a new alarm
+            alarms &= STILL_ALARMS
+        if context.recent is not None and (alarms or (level == ASK and "reassured" not in cues)):
             return Finding(RESPOND, self._in_context(context.recent, model_kinds if level != NONE else frozenset(), cues, scores), "context", cues)
         if level == ASK and context.ask_is_respond:
             return Finding(RESPOND, self._with_act(model_kinds, scores, cues), "model", cues)
@@ -148,6 +157,6 @@ class RiskScreen:
         kinds = (recent | found) - {"act"}
         if not kinds - AGE_ONLY:
             kinds = kinds | {"suicidal"}
-        if cues & {"farewell", "time", "means", "do_it", "act"} and kinds & SUICIDE_KINDS:
+        if cues & {"farewell", "time", "means", "do_it", "no_help", "act"} and kinds & SUICIDE_KINDS:
             kinds = kinds | {"plan"}
         return self._with_act(kinds, scores, cues)

@@ -68,7 +68,10 @@ def read_rows() -> list[dict]:
             if not line.strip():
                 continue
             row = json.loads(line)
-            if row.get("context"):  # follow-ups read in context: the context cues' job, not the model's
+            if row.get("context") and row["kinds"]:
+                # A risky follow-up ("goodbye") is risk only after a disclosure: the context
+                # cues' job, not the model's. A safe one ("I gave the pills to my flatmate")
+                # is ordinary anywhere, and teaches the model so.
                 continue
             key = row["text"].strip().casefold()
             if key in seen:
