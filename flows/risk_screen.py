@@ -9,7 +9,8 @@ Every free text passes `RiskScreen.screen` before any flow sees it. Three reader
 2. **The model** (flows/risk_model.py, content/screening/model/): learned from labelled
    lines; it generalises to wording nobody wrote a pattern for, but it is only probable.
    Above its "respond" threshold: *respond*; above its "ask" threshold: *ask* (a one-tap
-   question: "Are you having thoughts of ending your life ...?"), `why` "model".
+   question: "Are you having thoughts of ending your life ...?"), or *respond* when it is
+   very sure the words name a plan, means, time or act; `why` "model".
 3. **Context** (content/screening/context/cues.toml): for 24 hours after a full response, a
    farewell, a time, a means, "do it" or "there's no one" is *respond*, and so is anything
    the model would only ask about; `why` "context". Words of reassurance ("I gave the pills
@@ -130,6 +131,8 @@ class RiskScreen:
             pass  # too little for the model to read reliably
         elif scores.risk >= self.model.respond_at:
             level = RESPOND
+        elif scores.risk >= self.model.ask_at and scores.kinds.get("plan", 0.0) >= self.model.plan_respond_at:
+            level = RESPOND  # probable, and very likely naming a plan, means, time or act
         elif scores.risk >= self.model.ask_at and not context.quiet_model:
             level = ASK
         alarms = cues & ALARMS

@@ -17,7 +17,8 @@ ordinary practice answers and ASK_HARD of hard negatives would be asked; "respon
 lowest at which at most RESPOND_ORDINARY and RESPOND_HARD would get the full response;
 "doubt" the highest score under which a pattern match (one naming no plan) may be asked
 about instead of answered in full, turning at most DOUBT_RISK of the risk the patterns catch
-into a question (hard negatives told in risk words: history, others, jokes).
+into a question (hard negatives told in risk words: history, others, jokes); and a
+question the model's plan head scores at PLAN_RESPOND or more gets the full response.
 scikit-learn is a development dependency only; the bot scores the model with numpy.
 """
 
@@ -44,10 +45,11 @@ HELD_OUT = {"heldout.jsonl", "heldout2"}
 BITS = 18
 C = 16.0
 FOLDS = 5
-ASK_ORDINARY, ASK_HARD = 0.025, 0.12
+ASK_ORDINARY, ASK_HARD = 0.03, 0.12
 RESPOND_ORDINARY, RESPOND_HARD = 0.003, 0.02
 KIND_FLOOR = 0.5
-DOUBT_RISK = 0.01
+DOUBT_RISK = 0.02
+PLAN_RESPOND = 0.9  # a question the model is this sure names a plan, means, time or act: the full response
 RISK_KINDS = {"suicidal", "self_harm", "harm_from_others", "harm_to_others", "plan", "act"}
 
 
@@ -198,15 +200,16 @@ def main() -> int:
     urgent_pattern = np.array([bool(k & {"plan"}) for k in pattern_kinds])
     card = {"bits": BITS, "heads": list(HEADS), "thresholds": {"ask": 0.5, "respond": 0.9, "kind": KIND_FLOOR, "doubt": 0.0}}
 
-    # Out-of-fold risk scores, scored exactly as at run time (windows included).
-    out_of_fold = np.zeros(len(rows))
+    # Out-of-fold risk and plan scores, scored exactly as at run time (windows included).
+    out_of_fold, plan_out_of_fold = np.zeros(len(rows)), np.zeros(len(rows))
     for k in range(FOLDS):
         train = folds != k
         x, yy, ww = with_negative_windows(texts, y, w, train)
-        weights, bias = fit(x, yy, ww, heads=range(1))
+        weights, bias = fit(x, yy, ww, heads=[0, HEADS.index("plan")])
         model = RiskModel(weights, bias, card)
         for i in np.flatnonzero(~train):
-            out_of_fold[i] = model.score(texts[i]).risk
+            scores = model.score(texts[i])
+            out_of_fold[i], plan_out_of_fold[i] = scores.risk, scores.kinds["plan"]
     groups = {s: kind_of_set == s for s in ("ordinary", "hard", "risk")}
     ask = lowest_threshold(out_of_fold, groups, {"ordinary": ASK_ORDINARY, "hard": ASK_HARD})
     respond = max(ask, lowest_threshold(out_of_fold, groups, {"ordinary": RESPOND_ORDINARY, "hard": RESPOND_HARD}))
@@ -220,19 +223,29 @@ def main() -> int:
             doubt = float(t)
     model_flag = out_of_fold >= ask
     demoted = by_pattern & ~urgent_pattern & (out_of_fold < doubt)
-    respond_flag = (by_pattern & ~demoted) | (out_of_fold >= respond)
+    respond_flag = (by_pattern & ~demoted) | (out_of_fold >= respond) | (model_flag & (plan_out_of_fold >= PLAN_RESPOND))
     caught = by_pattern | model_flag
     urgent = np.array([bool(set(r["kinds"]) & {"plan", "act"}) for r in rows])
+    # The bank alone: written blind to the patterns, so the patterns' share is honest there
+    # (the older tuning sets were tuned on by the patterns).
+    bank = np.array(["set" in r and r.get("writer") != "content" for r in rows])
+
+    def figures_for(where: np.ndarray) -> dict:
+        return {
+            "risk_caught": share(caught, groups["risk"] & where),
+            "risk_caught_plan_or_act": share(caught, groups["risk"] & urgent & where),
+            "risk_respond": share(respond_flag, groups["risk"] & where),
+            "ordinary_ask": share(caught & ~respond_flag, groups["ordinary"] & where),
+            "ordinary_respond": share(respond_flag, groups["ordinary"] & where),
+            "hard_ask": share(caught & ~respond_flag, groups["hard"] & where),
+            "hard_respond": share(respond_flag, groups["hard"] & where),
+        }
+
     figures = {
         "out_of_fold": {
             "note": "patterns and model together; the model scored on folds it was not trained on",
-            "risk_caught": share(caught, groups["risk"]),
-            "risk_caught_plan_or_act": share(caught, groups["risk"] & urgent),
-            "risk_respond": share(respond_flag, groups["risk"]),
-            "ordinary_ask": share(caught & ~respond_flag, groups["ordinary"]),
-            "ordinary_respond": share(respond_flag, groups["ordinary"]),
-            "hard_ask": share(caught & ~respond_flag, groups["hard"]),
-            "hard_respond": share(respond_flag, groups["hard"]),
+            "all_training_rows": figures_for(np.ones(len(rows), dtype=bool)),
+            "blind_bank_only": figures_for(bank),
         }
     }
     x, yy, ww = with_negative_windows(texts, y, w, np.ones(len(rows), dtype=bool))
@@ -242,7 +255,7 @@ def main() -> int:
         "bits": BITS,
         "heads": list(HEADS),
         "bias": [round(float(b), 6) for b in bias],
-        "thresholds": {"ask": ask, "respond": respond, "kind": KIND_FLOOR, "doubt": doubt},
+        "thresholds": {"ask": ask, "respond": respond, "kind": KIND_FLOOR, "doubt": doubt, "plan_respond": PLAN_RESPOND},
         "training": {
             "files": [str(p.relative_to(ROOT)) for p in training_files()],
             "rows": len(rows),

@@ -240,6 +240,14 @@ def describe_levels(name: str, f: Levels) -> str:
     return "\n".join(lines)
 
 
+def training_texts() -> set[str]:
+    """Every text the model was trained on (scripts/train_screening.py), casefolded."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import train_screening
+
+    return {r["text"].strip().casefold() for r in train_screening.read_rows()}
+
+
 LEVEL_SETS = {
     "bank": DATA / "bank",  # written blind to patterns and model; the model is trained on it
     "held-out 2": DATA / "heldout2",  # never seen by any writer of patterns or model
@@ -259,7 +267,13 @@ def main(argv: list[str]) -> int:
             if path is None:
                 print(f"unknown set {name!r}; choose from {', '.join([*LEVEL_SETS, *SETS])}")
                 return 2
-            print(describe_levels(f"{name} ({argv[0]})", measure(screen, read_set(path), argv[0] == "patterns-only")))
+            rows = read_set(path)
+            if "heldout" in str(path):  # never score a held-out line that is also a training line
+                seen = training_texts()
+                kept = [r for r in rows if r["text"].strip().casefold() not in seen]
+                print(f"{name}: {len(rows) - len(kept)} lines also in the training data left out")
+                rows = kept
+            print(describe_levels(f"{name} ({argv[0]})", measure(screen, rows, argv[0] == "patterns-only")))
         return 0
     return patterns_main(argv)
 
