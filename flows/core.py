@@ -158,7 +158,7 @@ class Safety(Stored):
     question: dict[str, Any] | None = None
     declined_at: str | None = None  # when they last said "No, I'm OK"
     declined_in: int | None = None  # the practice (FlowState.started) they said it in
-    awaiting_someone: bool = False  # "Is there someone who can be with you?" is open
+    someone_asked_at: str | None = None  # when "Is there someone who can be with you?" was asked (open until answered)
     answered: str | None = None  # their answer to "Are you safe right now?": yes | no | unsure
 
 

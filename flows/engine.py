@@ -47,6 +47,7 @@ LONG_PASTE_CHARS = 4000  # Telegram splits longer pastes; the parts that follow 
 LONG_PASTE_WINDOW = timedelta(seconds=10)
 CONTEXT_WINDOW = timedelta(hours=24)  # after a full response, messages are read in its light
 QUIET_AFTER_NO = timedelta(hours=1)  # after "No, I'm OK", the model does not ask again for this long
+QUESTION_OPEN = timedelta(hours=1)  # a safety question left unanswered this long no longer reads their words as its answer
 # Longer texts are screened in a worker thread: past this length the model also reads each
 # window and sentence, and costs over a millisecond (bench/README.md).
 OFF_LOOP_CHARS = WHOLE_TEXT_CHARS
@@ -144,6 +145,8 @@ class Engine:
             if incoming.update_id is not None:
                 state.last_update_id = incoming.update_id
             await self._load_what_is_needed(state, incoming)
+            if incoming.kind == "command":  # a command moves on from "Is there someone ...?"
+                state.safety.someone_asked_at = None
             finding = await self._screen(state, incoming)
             if finding.level == RESPOND:
                 replies = self._risk(state, incoming, finding.kinds)
@@ -253,7 +256,7 @@ class Engine:
             finding = await asyncio.to_thread(screen.screen, text, context)
         else:
             finding = screen.screen(text, context)
-        if state.safety.awaiting_someone and incoming.kind == "text" and finding.why != "pattern":
+        if self._awaiting_someone(state) and incoming.kind == "text" and finding.why != "pattern":
             return NOTHING  # "there's no one" answers "Is there someone who can be with you?"
         return finding
 
@@ -265,7 +268,14 @@ class Engine:
             recent = frozenset(s.last_kinds)
         declined_here = s.declined_in is not None and state.flow is not None and state.flow.started == s.declined_in
         quiet = declined_here or (s.declined_at is not None and now - datetime.fromisoformat(s.declined_at) < QUIET_AFTER_NO)
-        return Context(recent=recent, quiet_model=quiet, ask_is_respond=s.question is not None)
+        open_question = s.question is not None and now - datetime.fromisoformat(s.question["at"]) < QUESTION_OPEN
+        return Context(recent=recent, quiet_model=quiet, ask_is_respond=open_question)
+
+    def _awaiting_someone(self, state: UserState) -> bool:
+        """Is "Is there someone who can be with you?" waiting for its answer? Not after a
+        command, and not an hour later: their words then answer whatever they are doing."""
+        asked = state.safety.someone_asked_at
+        return asked is not None and self.clock() - datetime.fromisoformat(asked) < QUESTION_OPEN
 
     def _risk(self, state: UserState, incoming: Incoming | None, kinds: frozenset[str], held: str | None = None) -> list[Reply]:
         """Screening found risk: answer that first. Their words still count as their answer,
@@ -435,7 +445,7 @@ class Engine:
         if action == "ask":
             return self._answer_question(state, yes=argument == "yes")
         if action in ("carry", "stop", "plan"):
-            state.safety.awaiting_someone = False
+            state.safety.someone_asked_at = None
         if action == "carry":
             waiting = [Reply(text) for text in state.safety.waiting]
             state.safety.waiting = []
@@ -460,7 +470,7 @@ class Engine:
         return state.flow is not None or bool(state.safety.waiting)
 
     def _text(self, state: UserState, text: str, risk: frozenset[str] = frozenset()) -> list[Reply]:
-        if state.safety.awaiting_someone and not risk:
+        if self._awaiting_someone(state) and not risk:
             no_one = bool(self.content.risk_screen.cues.found(text) & {"no_one"}) or plain(text) in self.content.choices["no_words"]
             return safety.answer_someone(self._ctx(state), state, no_one, in_flow=self._carries_on(state))
         if state.safety.question is not None and not risk:

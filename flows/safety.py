@@ -123,7 +123,7 @@ def respond(ctx: Ctx, state: UserState, kinds: frozenset[str], now: datetime) ->
     safety.last_severity = level
     safety.last_kinds = sorted(kinds | set(safety.last_kinds) if recent else kinds)
     safety.answered = None
-    safety.awaiting_someone = False
+    safety.someone_asked_at = None
     text = ctx.render(
         "safety/response",
         kinds=kinds,
@@ -157,7 +157,7 @@ def answer_safe(ctx: Ctx, state: UserState, how: str, in_flow: bool) -> list[Rep
         return [Reply(text, (menu(ctx, carry_on=True),))]
     shown, _ = numbers_for(lines, kinds)
     template = "safety/not_safe" if how == "no" else "safety/not_sure"
-    state.safety.awaiting_someone = True
+    state.safety.someone_asked_at = ctx.now.isoformat(timespec="seconds")
     return [
         Reply(ctx.render(template, emergency=emergency, line=shown[0] if shown else None)),
         Reply(ctx.render("safety/grounding"), someone_buttons(ctx, carry_on=in_flow and how != "no")),
@@ -169,7 +169,7 @@ def answer_someone(ctx: Ctx, state: UserState, no_one: bool, in_flow: bool) -> l
     again, with warmth; someone, the encouragement to reach them, with the numbers."""
     lines = _country_lines(ctx)
     shown, emergency = numbers_for(lines, frozenset(state.safety.last_kinds))
-    state.safety.awaiting_someone = False
+    state.safety.someone_asked_at = None
     template = "safety/no_one" if no_one else "safety/someone_yes"
     carry_on = in_flow and state.safety.answered != "no"
     return [Reply(ctx.render(template, line=shown[0] if shown else None, emergency=emergency), (menu(ctx, carry_on=carry_on),))]

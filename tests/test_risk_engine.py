@@ -89,3 +89,26 @@ async def test_a_command_whose_words_are_probable_still_runs_and_asks(ana: Chat,
     assert "Full record" in ana.labels() and ASKED in ana.text
     await ana.press("Yes")
     assert SAFE_QUESTION in ana.text and PROBABLE not in ana.text
+
+
+async def test_someone_to_be_with_them_is_answered_only_while_it_is_open(ana: Chat, clock):
+    await set_up(ana)
+    await ana.send("/thought")
+    await ana.press("Full record")
+    await ana.send("i want to die")
+    await ana.press("Not sure")
+    await ana.send("/help")  # a command moves on
+    await ana.send("/mood")
+    await ana.press("5")
+    await ana.press("Skip")
+    await ana.send("my sister Jo came round")  # the mood's note, not an answer to the question
+    assert "call or message them now" not in ana.text and "Saved" in ana.text
+    clock.move(minutes=20)  # past the shorter repeat's ten minutes
+    await ana.send("i want to die")
+    await ana.press("Not safe")
+    clock.move(hours=2)
+    await ana.send("/mood")
+    await ana.press("5")
+    await ana.press("Skip")
+    await ana.send("nobody came today")
+    assert "lonely" not in ana.text
