@@ -7,6 +7,7 @@
     .venv/bin/python -m tests.screening_report levels bank       # the three-level screen (patterns, model, context)
     .venv/bin/python -m tests.screening_report patterns-only bank   # the patterns alone, same figures
     .venv/bin/python -m tests.screening_report levels heldout2   # held-out 2: only when measuring
+    .venv/bin/python -m tests.screening_report patterns-only bank --lines   # misses and false alarms, for review
 
 Each set is a JSON-lines file in tests/data/screening/: {"text", "lang", "kinds"}; an empty
 "kinds" marks a hard negative (an idiom, another topic, a negation) that must not fire.
@@ -254,7 +255,36 @@ LEVEL_SETS = {
 }
 
 
+def show_lines(screen, rows: list[dict], patterns_only: bool) -> None:
+    """Each risk line missed and each negative answered in full, for a clinician's review.
+    Never for a held-out set (its lines are for measuring only)."""
+    for row in rows:
+        if row.get("context"):
+            continue
+        kind = kind_of_row(row)
+        if patterns_only:
+            found = screen.patterns.screen(row["text"]) - {"under_18"}
+            level = "respond" if found else "none"
+        else:
+            level = screen.screen(row["text"]).level
+        if (kind == "risk" and level == "none") or (kind in ("ordinary", "hard") and level == "respond"):
+            label = "MISSED" if kind == "risk" else f"ALARM ({kind})"
+            print(f"{label}\t{row.get('writer', '')}\t{row['text']}")
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] in ("levels", "patterns-only") and "--lines" in argv:
+        from flows.content import Content
+
+        names = [a for a in argv[1:] if a != "--lines"] or ["bank"]
+        if any("held" in n for n in names):
+            print("held-out lines are never shown: they are for measuring only")
+            return 2
+        screen = Content().risk_screen
+        for name in names:
+            path = LEVEL_SETS.get(name) or SETS.get(name) or Path(name)
+            show_lines(screen, read_set(path), argv[0] == "patterns-only")
+        return 0
     if argv and argv[0] in ("levels", "patterns-only"):
         from flows.content import Content
 
