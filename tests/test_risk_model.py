@@ -80,3 +80,18 @@ def test_training_is_deterministic():
 def test_any_text_scores_between_zero_and_one(content, text):
     scores = content.risk_screen.model.score(text)
     assert 0.0 <= scores.risk <= 1.0 and set(scores.kinds) == set(HEADS[1:])
+
+
+def test_a_missing_or_broken_model_stops_start_up_with_a_clear_message(tmp_path):
+    import shutil
+
+    from flows.content import Content, ContentError
+
+    root = tmp_path / "content"
+    shutil.copytree(ROOT / "content", root)
+    (root / "screening" / "model" / "weights.npy").unlink()
+    with pytest.raises(ContentError, match="screening model"):
+        Content(root)
+    np.save(root / "screening" / "model" / "weights.npy", np.zeros((4, 7), dtype=np.float16))
+    with pytest.raises(ContentError, match="screening model"):
+        Content(root)
