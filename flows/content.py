@@ -336,7 +336,6 @@ class Content:
         if not self.plan_sections:
             raise ContentError(f"{plan_path}: needs at least one [[section]]")
         self.risk_screen = _load_screen(root / "screening")  # patterns, model and context cues
-        self.screener = self.risk_screen.patterns
         practices = root / "practices"
         thought_path, activities_path, exercises_path = (practices / f"{n}.toml" for n in ("thought", "activities", "exercises"))
         self.thought: ThoughtContent = _model(ThoughtContent, thought_path, _read_toml(thought_path))

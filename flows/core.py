@@ -255,7 +255,6 @@ class Ctx:
     def button(self, key: str, **variables: Any) -> str:
         return self.content.button(key, **variables)
 
-
     # --- records ---------------------------------------------------------------------
     @property
     def keeps(self) -> bool:

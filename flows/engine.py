@@ -277,21 +277,29 @@ class Engine:
         asked = state.safety.someone_asked_at
         return asked is not None and self.clock() - datetime.fromisoformat(asked) < QUESTION_OPEN
 
-    def _risk(self, state: UserState, incoming: Incoming | None, kinds: frozenset[str], held: str | None = None) -> list[Reply]:
+    def _risk(
+        self,
+        state: UserState,
+        incoming: Incoming | None,
+        kinds: frozenset[str],
+        held: str | None = None,
+        choice: str | None = None,
+    ) -> list[Reply]:
         """Screening found risk: answer that first. Their words still count as their answer,
         but are marked so that nothing ever quotes them back. `held` is an answer kept
-        while they were asked the one-tap question (incoming is then their tap)."""
+        while they were asked the one-tap question, `choice` a tapped option that carries
+        risk (incoming is then None)."""
         now = self.clock()
         typed = held is not None or (incoming is not None and incoming.kind == "text")
         if self._in_flow(state, "safetyplan") and not kinds & {"plan", "act"}:
             # Writing a safety plan means writing about hard times: a footer, not an alarm.
-            routed = self._answer(state, Answer(text=held)) if held is not None else self._route(state, incoming)
-            return [*routed, self._say("safety/plan_footer")]
+            return [*self._as_answer(state, incoming, held, choice), self._say("safety/plan_footer")]
         question, state.safety.question = state.safety.question, None
-        if question and question.get("held") and state.flow is not None and question.get("seq") == state.flow.seq:
+        asked_about = self._held(state, question)
+        if asked_about:
             # The words they were asked about, and these: one answer, kept (hidden).
             said = incoming.text.strip() if incoming is not None and incoming.kind == "text" else ""
-            held = "\n".join(filter(None, [question["held"], held, said]))
+            held = "\n".join(filter(None, [asked_about, held, said]))
             incoming = None
         response = safety.respond(self._ctx(state), state, kinds, now)
         if safety.severity(kinds) and state.settings.consent:
@@ -304,18 +312,26 @@ class Engine:
                 state.flow.data.setdefault(HIDDEN, []).append(state.flow.step)
             state.flow.risk = sorted(set(state.flow.risk) | (kinds - {"under_18"}))
         before = state.flow
-        if held is not None:
-            routed = self._answer(state, Answer(text=held, risk=kinds))
-        elif incoming is not None and incoming.kind == "button" and self._chosen(state, incoming) is not None:
-            routed = self._answer(state, Answer(choice=self._chosen(state, incoming).value, risk=kinds))  # type: ignore[union-attr]
-        elif incoming is not None:
-            routed = self._route(state, incoming, risk=kinds)  # kept as their answer
-        else:
-            routed = []
+        routed = self._as_answer(state, incoming, held, choice, risk=kinds)  # kept as their answer
         if response.full and before is not None and state.flow is not before:
             # The practice ended on this answer: its closing words wait for [Carry on].
             state.safety.waiting = [r.text for r in routed if not r.buttons and r.document is None]
         return response.replies if response.full else [*response.replies, *self._current_prompt(state)]
+
+    def _as_answer(
+        self,
+        state: UserState,
+        incoming: Incoming | None,
+        held: str | None,
+        choice: str | None,
+        risk: frozenset[str] = frozenset(),
+    ) -> list[Reply]:
+        """What they said or tapped, taken as their answer to the step they are on."""
+        if held is not None:
+            return self._answer(state, Answer(text=held, risk=risk))
+        if choice is not None:
+            return self._answer(state, Answer(choice=choice, risk=risk))
+        return self._route(state, incoming, risk=risk) if incoming is not None else []
 
     def _ask(self, state: UserState, incoming: Incoming, finding: Finding) -> list[Reply]:
         """The model finds risk probable: ask, with one tap. A typed answer to a practice's
@@ -338,7 +354,7 @@ class Engine:
         state.safety.question = None
         if question is None:
             return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
-        held = question.get("held") if state.flow is not None and question.get("seq") == state.flow.seq else None
+        held = self._held(state, question)
         if yes:
             return self._risk(state, None, frozenset(question["kinds"]), held=held)
         state.safety.declined_at = self.clock().isoformat(timespec="seconds")
@@ -356,12 +372,19 @@ class Engine:
             return self._answer_question(state, yes=True)
         if word in self.content.choices["no_words"]:
             return self._answer_question(state, yes=False)
-        question = state.safety.question
+        held = self._held(state, state.safety.question)
         state.safety.question = None
-        held = question.get("held") if question and state.flow is not None and question.get("seq") == state.flow.seq else None
         if held is not None:
             self._answer(state, Answer(text=held))
         return None
+
+    @staticmethod
+    def _held(state: UserState, question: dict | None) -> str | None:
+        """The words an open question holds as an answer, if the practice still waits on the
+        step they answered."""
+        if question is None or state.flow is None or question.get("seq") != state.flow.seq:
+            return None
+        return question.get("held")
 
     def _keep_or_forget_safety_plan(self, state: UserState) -> None:
         """Without consent nothing they write outlives the practice; a plan written while they
@@ -373,14 +396,6 @@ class Engine:
         elif not s.plan_kept and not self._in_flow(state, "safetyplan"):
             s.plan = {}
 
-    def _chosen(self, state: UserState, incoming: Incoming):
-        """The option a button press chose on the current step, if it is one."""
-        flow = state.flow
-        prefix, _, value = incoming.data.partition(":")
-        if flow is None or prefix != str(flow.seq):
-            return None
-        step = self.flows[flow.name].steps[flow.step]
-        return next((o for row in step.options(self._ctx(state)) for o in row if o.value == value), None)
 
     @staticmethod
     def _in_flow(state: UserState, name: str) -> bool:
@@ -425,9 +440,10 @@ class Engine:
         flow = state.flow
         if flow is None or prefix != str(flow.seq):
             return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
-        chosen = self._chosen(state, Incoming(state.user_id, state.chat_id, "button", data=data))
+        step = self.flows[flow.name].steps[flow.step]
+        chosen = next((o for row in step.options(self._ctx(state)) for o in row if o.value == value), None)
         if chosen is not None and chosen.risk:  # a choice that speaks of risk: the same detour as words
-            return self._risk(state, Incoming(state.user_id, state.chat_id, "button", data=data), chosen.risk)
+            return self._risk(state, None, chosen.risk, choice=value)
         return self._answer(state, Answer(choice=value))
 
     def _global_button(self, state: UserState, value: str) -> list[Reply]:

@@ -161,7 +161,6 @@ class RiskModel:
         self.kind_floor = float(card["thresholds"]["kind"])
         self.doubt = float(card["thresholds"].get("doubt", 0.0))
         self.plan_respond_at = float(card["thresholds"].get("plan_respond", 1.0))
-        self.card = card
         if self.weights.shape != (2**self.bits, len(HEADS)):
             raise ValueError(f"model weights have shape {self.weights.shape}, expected {(2**self.bits, len(HEADS))}")
 

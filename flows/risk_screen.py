@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.risk_model import RiskModel, Scores
-from flows.screening import Screener, ScreeningError, normalise
+from flows.screening import PLAN_IMPLIES, Screener, ScreeningError, normalise
 
 RESPOND, ASK, NONE = "respond", "ask", "none"
 CUE_KINDS = ("farewell", "time", "means", "do_it", "no_help", "no_one", "act", "reassured")
 ALARMS = frozenset({"farewell", "time", "means", "do_it", "no_help", "no_one", "act"})  # read as alarms after a response
 STILL_ALARMS = frozenset({"farewell", "do_it", "no_help", "act"})  # even beside reassurance
-SUICIDE_KINDS = frozenset({"suicidal", "self_harm"})
+SUICIDE_KINDS = frozenset(PLAN_IMPLIES)  # the kinds a plan, a means or an act is for
 AGE_ONLY = frozenset({"under_18"})
 MODEL_MIN_WORDS = 3  # shorter answers ("the window", "a knife and fork") are the patterns' and context's to read
 _WORDS = re.compile(r"\w+")
@@ -49,7 +49,6 @@ class Finding:
     level: str = NONE  # respond | ask | none
     kinds: frozenset[str] = frozenset()
     why: str | None = None  # pattern | model | context
-    cues: frozenset[str] = frozenset()  # the context cues that fired, if any
 
     def as_json(self) -> dict:
         return {"level": self.level, "kinds": sorted(self.kinds), "why": self.why}
@@ -121,10 +120,10 @@ class RiskScreen:
                 # Risk words the model strongly doubts (a past long over, someone else's
                 # crisis, a joke): asked about, not answered in full; [Yes] brings it all.
                 # Never after "No, I'm OK" (the question is not asked again): then in full.
-                return Finding(ASK, kinds, "pattern", cues)
-            return Finding(RESPOND, kinds, "pattern", cues)
+                return Finding(ASK, kinds, "pattern")
+            return Finding(RESPOND, kinds, "pattern")
         if "act" in cues:  # something already done or under way, in words no risk pattern knew
-            return Finding(RESPOND, kinds | {"suicidal", "plan", "act"}, "pattern", cues)
+            return Finding(RESPOND, kinds | {"suicidal", "plan", "act"}, "pattern")
         model_kinds = scores.likely_kinds(self.model.kind_floor) | kinds
         level = NONE
         if len(_WORDS.findall(text)) < MODEL_MIN_WORDS:
@@ -139,13 +138,13 @@ class RiskScreen:
         if "reassured" in cues:  # safer now, help reached, means out of reach: not a new alarm
             alarms &= STILL_ALARMS
         if context.recent is not None and (alarms or (level == ASK and "reassured" not in cues)):
-            return Finding(RESPOND, self._in_context(context.recent, model_kinds if level != NONE else frozenset(), cues, scores), "context", cues)
+            return Finding(RESPOND, self._in_context(context.recent, model_kinds if level != NONE else frozenset(), cues, scores), "context")
         if level == ASK and context.ask_is_respond:
-            return Finding(RESPOND, self._with_act(model_kinds, scores, cues), "model", cues)
+            return Finding(RESPOND, self._with_act(model_kinds, scores, cues), "model")
         if level != NONE:
-            return Finding(level, self._with_act(model_kinds, scores, cues), "model", cues)
+            return Finding(level, self._with_act(model_kinds, scores, cues), "model")
         if kinds:  # an age mention alone
-            return Finding(RESPOND, kinds, "pattern", cues)
+            return Finding(RESPOND, kinds, "pattern")
         return NOTHING
 
     def _with_act(self, kinds: frozenset[str], scores: Scores, cues: frozenset[str]) -> frozenset[str]:
@@ -160,6 +159,6 @@ class RiskScreen:
         kinds = (recent | found) - {"act"}
         if not kinds - AGE_ONLY:
             kinds = kinds | {"suicidal"}
-        if cues & {"farewell", "time", "means", "do_it", "no_help", "act"} and kinds & SUICIDE_KINDS:
+        if cues & (ALARMS - {"no_one"}) and kinds & SUICIDE_KINDS:
             kinds = kinds | {"plan"}
         return self._with_act(kinds, scores, cues)

@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 
 from flows.content import CountryLines, Service
 from flows.core import Button, Ctx, Reply, UserState
+from flows.risk_screen import SUICIDE_KINDS
 
 REPEAT_WINDOW = timedelta(minutes=10)
 # How serious each kind sounds; a message is as serious as its most serious kind.
 SEVERITY = {"act": 5, "plan": 4, "suicidal": 3, "self_harm": 2, "harm_to_others": 2, "harm_from_others": 2}
 YOUTH = "under_18"
-SUICIDE_KINDS = frozenset({"suicidal", "self_harm"})
 
 
 @dataclass(frozen=True)

@@ -32,14 +32,12 @@ Nothing is recorded before the end: /cancel or [Stop here] leaves nothing saved.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from flows import emotions, safety, scales
 from flows.content import Trap
 from flows.core import (
     HIDDEN,
-    Acks,
     Answer,
     Ctx,
     Flow,

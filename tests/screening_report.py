@@ -272,40 +272,42 @@ def show_lines(screen, rows: list[dict], patterns_only: bool) -> None:
             print(f"{label}\t{row.get('writer', '')}\t{row['text']}")
 
 
+def level_set(name: str) -> Path | None:
+    """A named set, or a writer's own file or folder."""
+    path = LEVEL_SETS.get(name) or LEVEL_SETS.get(name.replace("heldout2", "held-out 2")) or SETS.get(name)
+    if path is None and Path(name).exists():
+        path = Path(name)
+    return path
+
+
 def main(argv: list[str]) -> int:
-    if argv and argv[0] in ("levels", "patterns-only") and "--lines" in argv:
-        from flows.content import Content
+    if not argv or argv[0] not in ("levels", "patterns-only"):
+        return patterns_main(argv)
+    from flows.content import Content
 
-        names = [a for a in argv[1:] if a != "--lines"] or ["bank"]
-        if any("held" in n for n in names):
-            print("held-out lines are never shown: they are for measuring only")
-            return 2
-        screen = Content().risk_screen
-        for name in names:
-            path = LEVEL_SETS.get(name) or SETS.get(name) or Path(name)
-            show_lines(screen, read_set(path), argv[0] == "patterns-only")
-        return 0
-    if argv and argv[0] in ("levels", "patterns-only"):
-        from flows.content import Content
-
-        screen = Content().risk_screen
-        wanted = argv[1:] or ["bank"]
-        for name in wanted:
-            path = LEVEL_SETS.get(name) or LEVEL_SETS.get(name.replace("heldout2", "held-out 2")) or SETS.get(name)
-            if path is None and Path(name).exists():
-                path = Path(name)  # one writer's file or folder
-            if path is None:
-                print(f"unknown set {name!r}; choose from {', '.join([*LEVEL_SETS, *SETS])}")
-                return 2
-            rows = read_set(path)
-            if "heldout" in str(path):  # never score a held-out line that is also a training line
-                seen = training_texts()
-                kept = [r for r in rows if r["text"].strip().casefold() not in seen]
-                print(f"{name}: {len(rows) - len(kept)} lines also in the training data left out")
-                rows = kept
-            print(describe_levels(f"{name} ({argv[0]})", measure(screen, rows, argv[0] == "patterns-only")))
-        return 0
-    return patterns_main(argv)
+    patterns_only, lines = argv[0] == "patterns-only", "--lines" in argv
+    names = [a for a in argv[1:] if a != "--lines"] or ["bank"]
+    paths = [level_set(name) for name in names]
+    if None in paths:
+        print(f"unknown set {names[paths.index(None)]!r}; choose from {', '.join([*LEVEL_SETS, *SETS])}")
+        return 2
+    held_out = ["heldout" in str(path) for path in paths]
+    if lines and any(held_out):
+        print("held-out lines are never shown: they are for measuring only")
+        return 2
+    screen = Content().risk_screen
+    for name, path, is_held_out in zip(names, paths, held_out):
+        rows = read_set(path)
+        if lines:
+            show_lines(screen, rows, patterns_only)
+            continue
+        if is_held_out:  # never score a held-out line that is also a training line
+            seen = training_texts()
+            kept = [r for r in rows if r["text"].strip().casefold() not in seen]
+            print(f"{name}: {len(rows) - len(kept)} lines also in the training data left out")
+            rows = kept
+        print(describe_levels(f"{name} ({argv[0]})", measure(screen, rows, patterns_only)))
+    return 0
 
 
 def patterns_main(argv: list[str]) -> int:
