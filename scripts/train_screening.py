@@ -6,7 +6,7 @@ The same data always gives the same files: rows are read in a fixed order, folds
 chosen by a hash of the text, the solver is deterministic and nothing is timestamped.
 
 Training data: every *.jsonl under tests/data/screening except the held-out sets
-(heldout.jsonl and heldout2/), which no writer of patterns or model may see, and the
+(heldout.jsonl, heldout2/ and heldout3/), which no writer of patterns or model may see, and the
 activity labels /plan offers (ordinary answers by construction).
 Labels: "risk" is any kind but an age mention alone; one head per kind; "act" (something
 already done) is learned only from lines whose writer labelled acts (those with a "set").
@@ -41,7 +41,7 @@ from flows.screening import Screener, normalise  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "screening"
 OUT = ROOT / "content" / "screening" / "model"
-HELD_OUT = {"heldout.jsonl", "heldout2"}
+HELD_OUT = {"heldout.jsonl", "heldout2", "heldout3"}
 BITS = 18
 C = 32.0
 FOLDS = 5

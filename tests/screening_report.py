@@ -6,7 +6,7 @@
     .venv/bin/python -m tests.screening_report held-out          # held-out: only when measuring
     .venv/bin/python -m tests.screening_report levels bank       # the three-level screen (patterns, model, context)
     .venv/bin/python -m tests.screening_report patterns-only bank   # the patterns alone, same figures
-    .venv/bin/python -m tests.screening_report levels heldout2   # held-out 2: only when measuring
+    .venv/bin/python -m tests.screening_report levels heldout3   # held-out 3: only when measuring
     .venv/bin/python -m tests.screening_report patterns-only bank --lines   # misses and false alarms, for review
 
 Each set is a JSON-lines file in tests/data/screening/: {"text", "lang", "kinds"}; an empty
@@ -22,6 +22,7 @@ else and is never used for tuning.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,6 +253,7 @@ def training_texts() -> set[str]:
 LEVEL_SETS = {
     "bank": DATA / "bank",  # written blind to patterns and model; the model is trained on it
     "held-out 2": DATA / "heldout2",  # never seen by any writer of patterns or model
+    "held-out 3": DATA / "heldout3",  # the same, written after held-out 2 had been scored three times
 }
 
 
@@ -274,7 +276,7 @@ def show_lines(screen, rows: list[dict], patterns_only: bool) -> None:
 
 def level_set(name: str) -> Path | None:
     """A named set, or a writer's own file or folder."""
-    path = LEVEL_SETS.get(name) or LEVEL_SETS.get(name.replace("heldout2", "held-out 2")) or SETS.get(name)
+    path = LEVEL_SETS.get(name) or LEVEL_SETS.get(re.sub(r"^heldout(\d)$", r"held-out \1", name)) or SETS.get(name)
     if path is None and Path(name).exists():
         path = Path(name)
     return path
