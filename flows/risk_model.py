@@ -30,8 +30,10 @@ import numpy as np
 
 from flows.screening import normalise
 
-HEADS = ("risk", "suicidal", "self_harm", "harm_from_others", "harm_to_others", "plan", "act")
-KIND_HEADS = HEADS[1:]
+KIND_HEADS = ("suicidal", "self_harm", "harm_from_others", "harm_to_others", "plan", "act")
+# "confirm" is a second opinion on a pattern match: trained only on lines a pattern matched,
+# it tells risk from risk words told of the past, of someone else, in a joke or a game.
+HEADS = ("risk", *KIND_HEADS, "confirm")
 CHAR_NS = (3, 4, 5)
 WINDOW_CHARS = 240  # a window: whole sentences up to about this long
 WHOLE_TEXT_CHARS = 300  # shorter messages are read whole only
@@ -133,6 +135,7 @@ class Scores:
 
     risk: float
     kinds: dict[str, float]
+    confirm: float = 1.0  # how sure that a pattern's match is risk (the likeliest part speaks)
 
     def likely_kinds(self, floor: float) -> frozenset[str]:
         """The kinds above `floor`, or the single likeliest if none is; "plan" and "act"
@@ -160,6 +163,8 @@ class RiskModel:
         self.respond_at = float(card["thresholds"]["respond"])
         self.kind_floor = float(card["thresholds"]["kind"])
         self.doubt = float(card["thresholds"].get("doubt", 0.0))
+        self.confirm_doubt = float(card["thresholds"].get("confirm_doubt", 0.0))
+        self.confirm_doubt_plan = float(card["thresholds"].get("confirm_doubt_plan", 0.0))
         self.plan_respond_at = float(card["thresholds"].get("plan_respond", 1.0))
         if self.weights.shape != (2**self.bits, len(HEADS)):
             raise ValueError(f"model weights have shape {self.weights.shape}, expected {(2**self.bits, len(HEADS))}")
@@ -176,7 +181,7 @@ class RiskModel:
         parts = [t, *windows(t)]
         keys = _keys(parts, self.bits)
         if not len(keys):
-            return Scores(0.0, {k: 0.0 for k in KIND_HEADS})
+            return Scores(0.0, {k: 0.0 for k in KIND_HEADS}, 0.0)
         owner = keys >> self.bits
         rows = self.weights[keys & ((1 << self.bits) - 1)]
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
@@ -185,4 +190,5 @@ class RiskModel:
         logits = sums / np.sqrt(counts)[:, None] + self.bias
         best = logits[int(np.argmax(logits[:, 0]))]
         probs = 1.0 / (1.0 + np.exp(-best.astype(np.float64)))
-        return Scores(float(probs[0]), {k: float(p) for k, p in zip(KIND_HEADS, probs[1:])})
+        confirm = 1.0 / (1.0 + np.exp(-float(logits[:, -1].max())))
+        return Scores(float(probs[0]), {k: float(p) for k, p in zip(KIND_HEADS, probs[1:-1])}, confirm)

@@ -4,8 +4,10 @@ Every free text passes `RiskScreen.screen` before any flow sees it. Three reader
 
 1. **Patterns** (flows/screening.py, content/screening/<lang>.toml): reviewable, precise.
    A match is *respond* (the full response), `why` "pattern" — unless the model strongly
-   doubts it (below its "doubt" threshold) and it names no plan, means, time or act: risk
-   words told of the past, of someone else or in a joke are then asked about instead.
+   doubts it: risk words told of the past, of someone else, in a joke or a game are then
+   asked about instead. Doubt is its risk score below "doubt", or its second opinion on
+   pattern matches ("confirm") below "confirm_doubt"; for a match naming a plan, means,
+   time or act, only "confirm" below the much lower "confirm_doubt_plan".
 2. **The model** (flows/risk_model.py, content/screening/model/): learned from labelled
    lines; it generalises to wording nobody wrote a pattern for, but it is only probable.
    Above its "respond" threshold: *respond*; above its "ask" threshold: *ask* (a one-tap
@@ -115,7 +117,7 @@ class RiskScreen:
         cues = self.cues.found(text)
         if kinds - AGE_ONLY:
             kinds = self._with_act(kinds, scores, cues)
-            doubted = scores.risk < self.model.doubt and not kinds & {"plan", "act"}
+            doubted = self._doubted(kinds, scores)
             if doubted and context.recent is None and not context.quiet_model:
                 # Risk words the model strongly doubts (a past long over, someone else's
                 # crisis, a joke): asked about, not answered in full; [Yes] brings it all.
@@ -146,6 +148,13 @@ class RiskScreen:
         if kinds:  # an age mention alone
             return Finding(RESPOND, kinds, "pattern")
         return NOTHING
+
+    def _doubted(self, kinds: frozenset[str], scores: Scores) -> bool:
+        """Does the model strongly doubt a pattern's match? A match naming a plan, means,
+        time or act only when its second opinion is all but sure it is not risk."""
+        if kinds & {"plan", "act"}:
+            return scores.confirm < self.model.confirm_doubt_plan
+        return scores.risk < self.model.doubt or scores.confirm < self.model.confirm_doubt
 
     def _with_act(self, kinds: frozenset[str], scores: Scores, cues: frozenset[str]) -> frozenset[str]:
         """Something already done or under way: "act" (and "plan") join the kinds."""

@@ -17,8 +17,11 @@ ordinary practice answers and ASK_HARD of hard negatives would be asked; "respon
 lowest at which at most RESPOND_ORDINARY and RESPOND_HARD would get the full response;
 "doubt" the highest score under which a pattern match (one naming no plan) may be asked
 about instead of answered in full, turning at most DOUBT_RISK of the risk the patterns catch
-into a question (hard negatives told in risk words: history, others, jokes); and a
-question the model's plan head scores at PLAN_RESPOND or more gets the full response.
+into a question (hard negatives told in risk words: history, others, jokes);
+"confirm_doubt" and "confirm_doubt_plan" the same for the "confirm" head, a second opinion
+learned only from the lines a pattern matched (CONFIRM_RISK and CONFIRM_RISK_PLAN of that
+risk; the second for matches naming a plan, means, time or act); and a question the
+model's plan head scores at PLAN_RESPOND or more gets the full response.
 scikit-learn is a development dependency only; the bot scores the model with numpy.
 """
 
@@ -36,7 +39,7 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.risk_model import HEADS, RiskModel, features, windows  # noqa: E402
+from flows.risk_model import HEADS, KIND_HEADS, RiskModel, features, windows  # noqa: E402
 from flows.screening import Screener, normalise  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "screening"
@@ -50,7 +53,10 @@ RESPOND_ORDINARY, RESPOND_HARD = 0.003, 0.02
 KIND_FLOOR = 0.5
 DOUBT_RISK = 0.02
 PLAN_RESPOND = 0.9  # a question the model is this sure names a plan, means, time or act: the full response
+CONFIRM_RISK = 0.01  # share of the risk patterns catch that "confirm" may turn into a question
+CONFIRM_RISK_PLAN = 0.002  # the same, for matches naming a plan, means, time or act
 RISK_KINDS = {"suicidal", "self_harm", "harm_from_others", "harm_to_others", "plan", "act"}
+CONFIRM = HEADS.index("confirm")
 
 
 def training_files() -> list[Path]:
@@ -104,17 +110,20 @@ def data_sha256(rows: list[dict]) -> str:
     return hashlib.sha256("\n".join(f"{r['text']}\t{sorted(r['kinds'])}" for r in rows).encode()).hexdigest()
 
 
-def labels(rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, weights): one column per head; weight 0 where a row says nothing of a head."""
+def labels(rows: list[dict], matched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, weights): one column per head; weight 0 where a row says nothing of a head.
+    The "confirm" head learns risk only from the rows a pattern matched (`matched`)."""
     y = np.zeros((len(rows), len(HEADS)), dtype=np.int8)
     w = np.ones((len(rows), len(HEADS)), dtype=np.float64)
     for i, row in enumerate(rows):
         kinds = set(row["kinds"])
-        y[i, 0] = bool(kinds & RISK_KINDS)
-        for j, head in enumerate(HEADS[1:], 1):
+        y[i, 0] = y[i, CONFIRM] = bool(kinds & RISK_KINDS)
+        for j, head in enumerate(KIND_HEADS, 1):
             y[i, j] = head in kinds
         if "set" not in row:  # older sets labelled no acts
             w[i, HEADS.index("act")] = 0.0
+        if not matched[i]:
+            w[i, CONFIRM] = 0.0
     return y, w
 
 
@@ -165,7 +174,7 @@ def with_negative_windows(texts: list[str], y: np.ndarray, w: np.ndarray, rows_w
         for window in windows(normalise(texts[i])):
             extra_texts.append(window)
             extra_y.append(np.zeros(len(HEADS), dtype=np.int8))
-            extra_w.append(w[i])
+            extra_w.append(np.where(np.arange(len(HEADS)) == CONFIRM, 0.0, w[i]))  # "confirm" reads whole matches
     all_texts = [texts[i] for i in np.flatnonzero(rows_wanted)] + extra_texts
     all_y = np.vstack([y[rows_wanted], *([np.array(extra_y)] if extra_y else [])])
     all_w = np.vstack([w[rows_wanted], *([np.array(extra_w)] if extra_w else [])])
@@ -184,6 +193,16 @@ def lowest_threshold(scores: np.ndarray, groups: dict[str, np.ndarray], limits: 
     return 0.999
 
 
+def highest_below(scores: np.ndarray, allowed: float, ceiling: float) -> float:
+    """The highest threshold (in steps of 0.01, up to `ceiling`) under which at most
+    `allowed` of `scores` fall."""
+    best = 0.0
+    for t in np.round(np.arange(0.01, ceiling + 0.001, 0.01), 2):
+        if (scores < t).sum() <= allowed:
+            best = float(t)
+    return best
+
+
 def share(hit: np.ndarray, group: np.ndarray) -> float:
     return round(float((hit & group).sum() / max(group.sum(), 1)), 4)
 
@@ -191,25 +210,25 @@ def share(hit: np.ndarray, group: np.ndarray) -> float:
 def main() -> int:
     rows = read_rows()
     texts = [r["text"] for r in rows]
-    y, w = labels(rows)
-    kind_of_set = np.array([r.get("set") or ("risk" if y[i, 0] else "hard") for i, r in enumerate(rows)])
-    folds = np.array([fold_of(t) for t in texts])
     patterns = Screener.load(ROOT / "content" / "screening")
     pattern_kinds = [patterns.screen(t) - {"under_18"} for t in texts]
     by_pattern = np.array([bool(k) for k in pattern_kinds])
     urgent_pattern = np.array([bool(k & {"plan"}) for k in pattern_kinds])
+    y, w = labels(rows, by_pattern)
+    kind_of_set = np.array([r.get("set") or ("risk" if y[i, 0] else "hard") for i, r in enumerate(rows)])
+    folds = np.array([fold_of(t) for t in texts])
     card = {"bits": BITS, "heads": list(HEADS), "thresholds": {"ask": 0.5, "respond": 0.9, "kind": KIND_FLOOR, "doubt": 0.0}}
 
-    # Out-of-fold risk and plan scores, scored exactly as at run time (windows included).
-    out_of_fold, plan_out_of_fold = np.zeros(len(rows)), np.zeros(len(rows))
+    # Out-of-fold risk, plan and confirm scores, scored exactly as at run time (windows included).
+    out_of_fold, plan_out_of_fold, confirm_out_of_fold = np.zeros(len(rows)), np.zeros(len(rows)), np.ones(len(rows))
     for k in range(FOLDS):
         train = folds != k
         x, yy, ww = with_negative_windows(texts, y, w, train)
-        weights, bias = fit(x, yy, ww, heads=[0, HEADS.index("plan")])
+        weights, bias = fit(x, yy, ww, heads=[0, HEADS.index("plan"), CONFIRM])
         model = RiskModel(weights, bias, card)
         for i in np.flatnonzero(~train):
             scores = model.score(texts[i])
-            out_of_fold[i], plan_out_of_fold[i] = scores.risk, scores.kinds["plan"]
+            out_of_fold[i], plan_out_of_fold[i], confirm_out_of_fold[i] = scores.risk, scores.kinds["plan"], scores.confirm
     groups = {s: kind_of_set == s for s in ("ordinary", "hard", "risk")}
     ask = lowest_threshold(out_of_fold, groups, {"ordinary": ASK_ORDINARY, "hard": ASK_HARD})
     respond = max(ask, lowest_threshold(out_of_fold, groups, {"ordinary": RESPOND_ORDINARY, "hard": RESPOND_HARD}))
@@ -221,8 +240,18 @@ def main() -> int:
     for t in np.round(np.arange(0.02, ask, 0.02), 2):
         if (caught_by_pattern & (out_of_fold < t)).sum() <= DOUBT_RISK * (by_pattern & groups["risk"]).sum():
             doubt = float(t)
+    # The second opinion on pattern matches: the highest "confirm" below which at most
+    # CONFIRM_RISK of the risk the patterns catch would be asked about (CONFIRM_RISK_PLAN for
+    # matches naming a plan, means, time or act).
+    caught_risk = (by_pattern & groups["risk"]).sum()
+    confirm_doubt = highest_below(confirm_out_of_fold[caught_by_pattern], CONFIRM_RISK * caught_risk, 0.9)
+    confirm_doubt_plan = highest_below(confirm_out_of_fold[by_pattern & groups["risk"] & urgent_pattern], CONFIRM_RISK_PLAN * caught_risk, 0.5)
     model_flag = out_of_fold >= ask
-    demoted = by_pattern & ~urgent_pattern & (out_of_fold < doubt)
+    demoted = by_pattern & np.where(
+        urgent_pattern,
+        confirm_out_of_fold < confirm_doubt_plan,
+        (out_of_fold < doubt) | (confirm_out_of_fold < confirm_doubt),
+    )
     respond_flag = (by_pattern & ~demoted) | (out_of_fold >= respond) | (model_flag & (plan_out_of_fold >= PLAN_RESPOND))
     caught = by_pattern | model_flag
     urgent = np.array([bool(set(r["kinds"]) & {"plan", "act"}) for r in rows])
@@ -255,7 +284,15 @@ def main() -> int:
         "bits": BITS,
         "heads": list(HEADS),
         "bias": [round(float(b), 6) for b in bias],
-        "thresholds": {"ask": ask, "respond": respond, "kind": KIND_FLOOR, "doubt": doubt, "plan_respond": PLAN_RESPOND},
+        "thresholds": {
+            "ask": ask,
+            "respond": respond,
+            "kind": KIND_FLOOR,
+            "doubt": doubt,
+            "confirm_doubt": confirm_doubt,
+            "confirm_doubt_plan": confirm_doubt_plan,
+            "plan_respond": PLAN_RESPOND,
+        },
         "training": {
             "files": [str(p.relative_to(ROOT)) for p in training_files()],
             "rows": len(rows),

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flows.risk_model import HEADS, RiskModel, features, windows
+from flows.risk_model import HEADS, KIND_HEADS, RiskModel, features, windows
 from flows.screening import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,18 +68,21 @@ def test_the_held_out_sets_are_never_trained_on():
 def test_training_is_deterministic():
     rows = train_screening.read_rows()[::40]
     texts = [r["text"] for r in rows]
-    y, w = train_screening.labels(rows)
+    matched = np.array([i % 3 == 0 for i in range(len(rows))])  # as if a pattern matched these
+    y, w = train_screening.labels(rows, matched)
+    assert not w[~matched, train_screening.CONFIRM].any()  # "confirm" learns only from matched lines
     everything = np.ones(len(rows), dtype=bool)
-    first = train_screening.fit(*train_screening.with_negative_windows(texts, y, w, everything), heads=range(1))
-    second = train_screening.fit(*train_screening.with_negative_windows(texts, y, w, everything), heads=range(1))
+    heads = [0, train_screening.CONFIRM]
+    first = train_screening.fit(*train_screening.with_negative_windows(texts, y, w, everything), heads=heads)
+    second = train_screening.fit(*train_screening.with_negative_windows(texts, y, w, everything), heads=heads)
     assert np.array_equal(first[0], second[0]) and np.array_equal(first[1], second[1])
-    assert first[0][:, 0].any()
+    assert first[0][:, 0].any() and first[0][:, train_screening.CONFIRM].any()
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😭😭😭", "a" * 4096, "kill " * 819])
 def test_any_text_scores_between_zero_and_one(content, text):
     scores = content.risk_screen.model.score(text)
-    assert 0.0 <= scores.risk <= 1.0 and set(scores.kinds) == set(HEADS[1:])
+    assert 0.0 <= scores.risk <= 1.0 and set(scores.kinds) == set(KIND_HEADS) and 0.0 <= scores.confirm <= 1.0
 
 
 def test_a_missing_or_broken_model_stops_start_up_with_a_clear_message(tmp_path):
@@ -95,3 +98,37 @@ def test_a_missing_or_broken_model_stops_start_up_with_a_clear_message(tmp_path)
     np.save(root / "screening" / "model" / "weights.npy", np.zeros((4, 7), dtype=np.float16))
     with pytest.raises(ContentError, match="screening model"):
         Content(root)
+
+
+@pytest.mark.parametrize(
+    "text, confirm, level",
+    [
+        # No plan named: a second opinion below "confirm_doubt" asks rather than responds.
+        ("I want to kill myself", "below_doubt", "ask"),
+        ("I want to kill myself", "above_doubt", "respond"),
+        # A plan named: only a second opinion below the much lower "confirm_doubt_plan" asks.
+        ("I will take all the pills tonight", "between", "respond"),
+        ("I will take all the pills tonight", "below_plan_doubt", "ask"),
+    ],
+)
+def test_a_pattern_match_the_second_opinion_doubts_is_asked_about(content, monkeypatch, text, confirm, level):
+    from flows.risk_model import Scores
+    from flows.risk_screen import Context
+
+    screen = content.risk_screen
+    model = screen.model
+    assert 0 < model.confirm_doubt_plan < model.confirm_doubt < 1
+    value = {
+        "below_doubt": model.confirm_doubt - 0.01,
+        "above_doubt": model.confirm_doubt + 0.01,
+        "between": (model.confirm_doubt_plan + model.confirm_doubt) / 2,
+        "below_plan_doubt": model.confirm_doubt_plan / 2,
+    }[confirm]
+    kinds = {k: 0.0 for k in KIND_HEADS}
+    monkeypatch.setattr(model, "score", lambda t: Scores(0.9, kinds, value))
+    assert screen.patterns.screen(text)  # the patterns match: the rule is about their matches
+    found = screen.screen(text)
+    assert (found.level, found.why) == (level, "pattern")
+    # After a full response, or after "No, I'm OK", a doubted match is answered in full.
+    assert screen.screen(text, Context(recent=frozenset({"suicidal"}))).level == "respond"
+    assert screen.screen(text, Context(quiet_model=True)).level == "respond"
