@@ -313,7 +313,7 @@ FLOW = Flow.of(
         Step(SAFEGUARD, "checkin/safeguard", read_safeguard, lambda ctx: ctx.data["then"],
              options=safeguard_options, variables=safeguard_variables, max_chars=100),
         Step(PHASE, "checkin/phase", read_phase, lambda ctx: ctx.data["then"], timer=paced_timer,
-             options=phase_options, variables=phase_variables, max_chars=NOTICED_CHARS),
+             options=phase_options, variables=phase_variables, max_chars=NOTICED_CHARS, in_place=True),
         Step(AFTER, "checkin/mood_after", read_after, None, options=lambda ctx: scales.options(10),
              variables=after_variables, max_chars=100),
     ],
