@@ -547,7 +547,8 @@ class Engine:
         step = flow.steps[state.flow.step]
         ctx = self._ctx(state)
         ends = bool(answer.risk & flow.ends_on_risk)
-        # The question's words as they stood, to tell whether only its buttons change.
+        # The question's words as they stood, to tell whether only its buttons change (after
+        # a typed answer was refused, the refusal's words stay until the question's change).
         shown = self._prompt(state).text if in_place and step.in_place else None
         try:
             if answer.text is not None and len(answer.text) > step.max_chars:
