@@ -1,8 +1,9 @@
 """The console adapter: the same engine and flows in a terminal, with no Telegram token.
 
 Buttons are numbered; typing a number (or a button's exact label) taps it, anything else is
-typed text, and a line starting with "/" is a command. HTML is shown as plain text. It
-reads piped input too, and ends with status 0 at the end of input.
+typed text, and a line starting with "/" is a command. HTML is shown as plain text. A reply
+that edits a message is printed again in full, marked as edited. It reads piped input too,
+and ends with status 0 at the end of input.
 """
 
 from __future__ import annotations
@@ -29,10 +30,14 @@ class Console:
     def __init__(self, engine: Engine, output: TextIO) -> None:
         self.engine = engine
         self.output = output
-        self.buttons: list[Button] = []  # the buttons on screen, numbered from 1
+        self.buttons: list[tuple[Button, int]] = []  # on screen, numbered from 1, each with its message
         self.timers: list = []  # timed steps waiting (cancelled when the console ends)
+        self.printed = 0  # numbers the messages printed, as a chat numbers its messages
+        self.edited = markup.to_plain(engine.content.render("console/edited"))
 
-    async def show(self, replies: list[Reply]) -> bool:
+    async def show(self, replies: list[Reply], source: int | None = None) -> bool:
+        """Print replies; one that edits `source` (the message the input came from) is
+        printed again in full, marked."""
         if replies:
             self.buttons = []
         for reply in replies:
@@ -41,22 +46,27 @@ class Console:
                 path.write_bytes(reply.document.content)
                 print(markup.to_plain(reply.text), f"\n({path})", file=self.output)
                 continue
-            print(markup.to_plain(reply.text), file=self.output)
+            if reply.edit is not None and source is not None:
+                message, mark = source, f"{self.edited} "
+            else:
+                self.printed += 1
+                message, mark = self.printed, ""
+            print(mark + markup.to_plain(reply.text), file=self.output)
             if reply.after is not None:
-                self._start_timer(reply.after)
+                self._start_timer(reply.after, message)
             for row in reply.buttons:
                 for button in row:
                     if button.url is not None:
                         print(f"   {button.label}: {button.url}", file=self.output)
                     else:
-                        self.buttons.append(button)
+                        self.buttons.append((button, message))
                         print(f"   [{len(self.buttons)}] {button.label}", file=self.output)
             print(file=self.output)
         self.output.flush()
         return True
 
-    def _start_timer(self, timer: Timer) -> None:
-        incoming = Incoming(CONSOLE_USER, CONSOLE_USER, "timer", data=timer.data)
+    def _start_timer(self, timer: Timer, message: int) -> None:
+        incoming = Incoming(CONSOLE_USER, CONSOLE_USER, "timer", data=timer.data, message_id=message)
         loop = asyncio.get_running_loop()
         self.timers.append(loop.call_later(timer.seconds, lambda: self.timers.append(loop.create_task(self.say(incoming)))))
 
@@ -67,15 +77,15 @@ class Console:
         if said.startswith("/") and len(said) > 1:
             name, _, args = said[1:].partition(" ")
             return Incoming(CONSOLE_USER, CONSOLE_USER, "command", command=name.lower(), args=args.strip(), text=args.strip())
-        chosen = next((b for b in self.buttons if b.label.casefold() == said.casefold()), None)
+        chosen = next((b for b in self.buttons if b[0].label.casefold() == said.casefold()), None)
         if chosen is None and said.isdigit() and 1 <= int(said) <= len(self.buttons):
             chosen = self.buttons[int(said) - 1]
-        if chosen is not None and chosen.data is not None:
-            return Incoming(CONSOLE_USER, CONSOLE_USER, "button", data=chosen.data)
+        if chosen is not None and chosen[0].data is not None:
+            return Incoming(CONSOLE_USER, CONSOLE_USER, "button", data=chosen[0].data, message_id=chosen[1])
         return Incoming(CONSOLE_USER, CONSOLE_USER, "text", text=line.rstrip("\n"))
 
     async def say(self, incoming: Incoming) -> None:
-        await self.engine.handle(incoming, self.show)
+        await self.engine.handle(incoming, lambda replies: self.show(replies, incoming.message_id))
 
 
 async def run_console(

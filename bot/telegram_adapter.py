@@ -49,6 +49,7 @@ MEDIA_KINDS = (
 GONE = {ChatMember.BANNED, ChatMember.LEFT}  # a private chat's "kicked" status: the bot was blocked
 # Crisis-line buttons stay usable after a tap (a group shares them; "Need help now?" stays).
 KEEP_OPEN = f"{GLOBAL}:crisis"
+NOT_MODIFIED = "message is not modified"  # an edit that changes nothing: already as wanted
 
 
 class RecentSet:
@@ -66,6 +67,9 @@ class RecentSet:
         if len(self._items) > self.size:
             self._items.popitem(last=False)
         return True
+
+    def discard(self, item: object) -> None:
+        self._items.pop(item, None)
 
 
 def to_incoming(update: Update, bot_username: str) -> Incoming | None:
@@ -86,6 +90,7 @@ def to_incoming(update: Update, bot_username: str) -> Incoming | None:
             data=query.data or "",
             private=chat is None or chat.type == ChatType.PRIVATE,
             update_id=update.update_id,
+            message_id=query.message.message_id if query.message else None,
         )
     message = update.message or update.edited_message
     if message is None or message.from_user is None:
@@ -197,13 +202,13 @@ class TelegramBot:
         query = update.callback_query
 
         async def deliver(replies: list[Reply]) -> bool:
-            if query is not None:
-                await self._settle(context, query)
-            return await self.send(context.bot, incoming.chat_id, replies)
+            if query is not None:  # a keyboard that the replies edit stays open
+                await self._settle(context, query, close=not any(r.edit for r in replies))
+            return await self.send(context.bot, incoming.chat_id, replies, incoming.message_id)
 
         await self.engine.handle(incoming, deliver)
 
-    async def _settle(self, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery) -> None:
+    async def _settle(self, context: ContextTypes.DEFAULT_TYPE, query: CallbackQuery, close: bool = True) -> None:
         """Stop the button's spinner and close an answered question's keyboard, best effort:
         a double tap or a query gone stale after a restart must not cost the reply."""
         try:
@@ -212,58 +217,91 @@ class TelegramBot:
             log.info("could not answer a button press: %s", type(error).__name__)
         message = query.message
         if (
-            message is not None
+            close
+            and message is not None
             and getattr(message, "reply_markup", None)
             and not (query.data or "").startswith(KEEP_OPEN)
         ):
             await self._close_keyboard(context.bot, message.chat.id, message.message_id)
 
-    async def send(self, bot: TelegramApiBot, chat_id: int, replies: list[Reply]) -> bool:
-        """Send replies in order; False if the person has blocked the bot."""
+    async def send(self, bot: TelegramApiBot, chat_id: int, replies: list[Reply], source: int | None = None) -> bool:
+        """Send replies in order, a reply with `edit` replacing `source` (the message the
+        input came from); False if the person has blocked the bot."""
         try:
             if replies:
-                await self._close_open_question(bot, chat_id)
+                edits = source if any(r.edit for r in replies) else None
+                await self._close_open_question(bot, chat_id, keep=edits)
             for reply in replies:
                 if reply.document is not None:
                     document = InputFile(reply.document.content, filename=reply.document.filename)
                     await bot.send_document(chat_id, document, caption=reply.text, reply_markup=keyboard(reply))
                     continue
-                try:
-                    message = await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
-                except BadRequest as error:
-                    if "parse entities" not in error.message:
-                        raise
-                    # Never leave someone without an answer (a crisis card above all): plain text.
-                    log.error("Telegram refused a reply's HTML; sent it as plain text")
-                    message = await bot.send_message(
-                        chat_id, markup.to_plain(reply.text), parse_mode=None, reply_markup=keyboard(reply)
-                    )
+                shown = None
+                if reply.edit is not None and source is not None:
+                    shown = await self._edit(bot, chat_id, source, reply)
+                if shown is None:
+                    shown = await self._send_text(bot, chat_id, reply)
                 if any(b.data and not b.data.startswith(f"{GLOBAL}:") for row in reply.buttons for b in row):
-                    self._open_question[chat_id] = message.message_id
+                    self._open_question[chat_id] = shown
                 if reply.after is not None:
-                    self._start_timer(chat_id, reply.after)
+                    self._start_timer(chat_id, reply.after, shown)
         except Forbidden:
             return False
         return True
 
-    def _start_timer(self, chat_id: int, timer: Timer) -> None:
-        """One job for one timed step (never a sleeping handler); if they moved on first, the
-        engine ignores it."""
+    async def _send_text(self, bot: TelegramApiBot, chat_id: int, reply: Reply) -> int:
+        """Send a reply as a new message; returns its id."""
+        try:
+            message = await bot.send_message(chat_id, reply.text, reply_markup=keyboard(reply))
+        except BadRequest as error:
+            if "parse entities" not in error.message:
+                raise
+            # Never leave someone without an answer (a crisis card above all): plain text.
+            log.error("Telegram refused a reply's HTML; sent it as plain text")
+            message = await bot.send_message(
+                chat_id, markup.to_plain(reply.text), parse_mode=None, reply_markup=keyboard(reply)
+            )
+        return message.message_id
+
+    async def _edit(self, bot: TelegramApiBot, chat_id: int, message_id: int, reply: Reply) -> int | None:
+        """Replace a message in place; None if it cannot be (deleted, too old, refused), so
+        that the reply is sent anew and nothing is lost."""
+        try:
+            if reply.edit == "buttons":
+                await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=keyboard(reply))
+            else:
+                await bot.edit_message_text(reply.text, chat_id, message_id, reply_markup=keyboard(reply))
+        except BadRequest as error:
+            if NOT_MODIFIED not in error.message.lower():  # not modified: it already shows this
+                log.info("could not edit a message; sending it anew: %s", type(error).__name__)
+                await self._close_keyboard(bot, chat_id, message_id)  # its old buttons are stale now
+                return None
+        if reply.buttons:  # an edit can bring back a keyboard closed before: it can close again
+            self._closed.discard((chat_id, message_id))
+        return message_id
+
+    def _start_timer(self, chat_id: int, timer: Timer, message_id: int) -> None:
+        """One job for one timed step (never a sleeping handler), and one at a time in a chat:
+        the newest timed message's. If they moved on first, the engine ignores it."""
         assert self.application is not None and self.application.job_queue is not None
+        name = f"timer:{chat_id}"
+        for waiting in self.application.job_queue.get_jobs_by_name(name):
+            waiting.schedule_removal()
 
         async def time_is_up(context: ContextTypes.DEFAULT_TYPE) -> None:
             assert self.engine is not None
-            incoming = Incoming(chat_id, chat_id, "timer", data=timer.data)
-            await self.engine.handle(incoming, lambda replies: self.send(context.bot, chat_id, replies))
+            incoming = Incoming(chat_id, chat_id, "timer", data=timer.data, message_id=message_id)
+            await self.engine.handle(incoming, lambda replies: self.send(context.bot, chat_id, replies, message_id))
 
         self.application.job_queue.run_once(
-            time_is_up, when=timer.seconds, chat_id=chat_id, job_kwargs={"misfire_grace_time": None}
+            time_is_up, when=timer.seconds, chat_id=chat_id, name=name, job_kwargs={"misfire_grace_time": None}
         )
 
-    async def _close_open_question(self, bot: TelegramApiBot, chat_id: int) -> None:
-        """Close the keyboard of the question we asked last: it has been answered (or asked anew)."""
+    async def _close_open_question(self, bot: TelegramApiBot, chat_id: int, keep: int | None = None) -> None:
+        """Close the keyboard of the question we asked last: it has been answered (or asked
+        anew), unless it is `keep`, the message the replies edit."""
         message_id = self._open_question.pop(chat_id, None)
-        if message_id is not None:
+        if message_id is not None and message_id != keep:
             await self._close_keyboard(bot, chat_id, message_id)
 
     async def _close_keyboard(self, bot: TelegramApiBot, chat_id: int, message_id: int) -> None:

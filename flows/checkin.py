@@ -11,11 +11,10 @@ leaves nothing behind.
 
 Where someone is inside an exercise is plain data in the flow state (`exercise`, `round`,
 `index`), so a restart resumes at the same phase and `phase(ctx)` can always tell what is
-shown now and for how long. Timed pacing (moving on by itself after a phase's `seconds`)
-plugs in from outside, without changing these steps: after showing a phase, the adapter
-asks `timed(ctx)`; when it gives seconds, one `run_once` job (cancelled on Stop, /cancel or
-a tap) answers the phase as if [Next] were tapped, but only if the person is still on the
-same question (`FlowState.seq`), and edits the phase message rather than sending a new one.
+shown now and for how long. Guided pacing is the phase step's timer: the adapter runs one
+`run_once` job per phase, which answers it as if [Next] were tapped, but only if the person
+is still on the same question (`FlowState.seq`). The exercise is one message: each phase,
+timed or tapped on, edits it (`in_place`), and what follows it is a new message.
 """
 
 from __future__ import annotations
@@ -67,8 +66,8 @@ def phase(ctx: Ctx) -> tuple[str, int]:
 
 def timed(ctx: Ctx) -> int | None:
     """Seconds after which the current phase may move on by itself, or None (it waits for
-    a typed answer or a tap, or the person is not on a phase). For an engine feature that
-    does not exist yet: a job per phase that answers [Next] for them, see the module notes."""
+    a typed answer or a tap, or the person is not on a phase). A guided exercise's timer
+    (`paced_timer`) reads it."""
     if ctx.state is None or ctx.state.flow is None or ctx.state.flow.step != PHASE:
         return None
     _, seconds = phase(ctx)
@@ -313,7 +312,7 @@ FLOW = Flow.of(
         Step(SAFEGUARD, "checkin/safeguard", read_safeguard, lambda ctx: ctx.data["then"],
              options=safeguard_options, variables=safeguard_variables, max_chars=100),
         Step(PHASE, "checkin/phase", read_phase, lambda ctx: ctx.data["then"], timer=paced_timer,
-             options=phase_options, variables=phase_variables, max_chars=NOTICED_CHARS),
+             options=phase_options, variables=phase_variables, max_chars=NOTICED_CHARS, in_place=True),
         Step(AFTER, "checkin/mood_after", read_after, None, options=lambda ctx: scales.options(10),
              variables=after_variables, max_chars=100),
     ],

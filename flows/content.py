@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from flows import places
 
@@ -236,7 +236,7 @@ class Activities(_Strict):
 
 class ExerciseStep(_Strict):
     text: str
-    seconds: int = 0
+    seconds: int = Field(0, ge=0)  # 0: it waits for them; else at least a second (a timer's least)
 
     _text = field_validator("text")(_short(400))
 

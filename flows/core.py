@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from flows.content import Content
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
+MIN_TIMER_SECONDS = 1  # a paced exercise changes its message at most once a second (Telegram's pace per chat)
 HIDDEN = "hidden"  # flow data: steps whose answers screening flagged (marked before the step reads them)
 T = TypeVar("T")
 S = TypeVar("S", bound="Stored")
@@ -68,16 +69,31 @@ class Timer:
     seconds: float
     data: str
 
+    def __post_init__(self) -> None:
+        if self.seconds < MIN_TIMER_SECONDS:
+            raise ValueError(f"a timed step lasts at least {MIN_TIMER_SECONDS} s: {self.seconds}")
+
+
+# How a reply replaces the message its input came from: "text" rewrites the message (and its
+# buttons); "buttons" changes only the keyboard, its words being the same as before.
+Edit = Literal["text", "buttons"]
+
 
 @dataclass(frozen=True)
 class Reply:
     """One message to show: Telegram-HTML text and rows of buttons, or a document whose
-    caption is the text; `after` moves a timed step on by itself."""
+    caption is the text; `after` moves a timed step on by itself.
+
+    `edit` replaces the message the input came from (`Incoming.message_id`: the tapped
+    keyboard's message, or the timed phase's) instead of sending a new one. The text is
+    always whole, so that if the edit fails the reply can still be sent as a new message.
+    """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     document: Document | None = None
     after: Timer | None = None
+    edit: Edit | None = None
 
 
 IncomingKind = Literal["text", "command", "button", "timer", "edited", "media", "blocked", "unblocked"]
@@ -97,6 +113,9 @@ class Incoming:
     media: str = ""  # "photo", "sticker", "voice", ... for kind == "media"
     private: bool = True
     update_id: int | None = None
+    # The message it came from: a pressed button's message, or the message whose timed step
+    # ran out. None: typed, or an adapter that cannot tell (nothing is then edited).
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -334,6 +353,9 @@ class Step:
     max_chars: int = 1000  # typed answers longer than this are refused kindly
     # A timed step: (seconds, option value) chosen for them when the time is up.
     timer: Callable[[Ctx], tuple[float, str] | None] = lambda ctx: None
+    # A tap (or a timer) that keeps them on this step changes its message in place rather
+    # than asking again below: a multi-select's toggles, an explanation, a paced phase.
+    in_place: bool = False
 
     def next_step(self, ctx: Ctx) -> str | None:
         return self.next(ctx) if callable(self.next) else self.next

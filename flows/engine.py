@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 from weakref import WeakValueDictionary
@@ -409,13 +409,15 @@ class Engine:
             return []
         if kind == "command":
             return self._command(state, incoming.command, incoming.args)
+        # A tap or a timer names its message: a step that stays put can change it in place.
+        in_place = incoming.message_id is not None
         if kind == "button":
-            return self._button(state, incoming.data)
+            return self._button(state, incoming.data, in_place)
         if kind == "timer":  # a timed step's time is up: moves on only if they have not
             prefix, _, value = incoming.data.partition(":")
             if state.flow is None or prefix != str(state.flow.seq):
                 return []
-            return self._answer(state, Answer(choice=value))
+            return self._answer(state, Answer(choice=value), in_place)
         if kind == "edited":
             return [self._say("general/edited")]
         if kind == "media":
@@ -433,7 +435,7 @@ class Engine:
         # Answered at once; the flow stays where it was and its question is asked again.
         return [*interrupt(self._ctx(state), args), *self._current_prompt(state)]
 
-    def _button(self, state: UserState, data: str) -> list[Reply]:
+    def _button(self, state: UserState, data: str, in_place: bool = False) -> list[Reply]:
         prefix, _, value = data.partition(":")
         if prefix == GLOBAL:
             return self._global_button(state, value)
@@ -444,7 +446,7 @@ class Engine:
         chosen = next((o for row in step.options(self._ctx(state)) for o in row if o.value == value), None)
         if chosen is not None and chosen.risk:  # a choice that speaks of risk: the same detour as words
             return self._risk(state, None, chosen.risk, choice=value)
-        return self._answer(state, Answer(choice=value))
+        return self._answer(state, Answer(choice=value), in_place)
 
     def _global_button(self, state: UserState, value: str) -> list[Reply]:
         action, _, argument = value.partition(":")
@@ -537,12 +539,17 @@ class Engine:
         state.flow = state.suspended.pop() if state.suspended else None
         return [*said, *self._current_prompt(state)]
 
-    def _answer(self, state: UserState, answer: Answer) -> list[Reply]:
+    def _answer(self, state: UserState, answer: Answer, in_place: bool = False) -> list[Reply]:
+        """Their answer to the step they are on. `in_place`: it came from a message (a tap, a
+        timer) that an `in_place` step, staying put, changes rather than asking again."""
         assert state.flow is not None
         flow = self.flows[state.flow.name]
         step = flow.steps[state.flow.step]
         ctx = self._ctx(state)
         ends = bool(answer.risk & flow.ends_on_risk)
+        # The question's words as they stood, to tell whether only its buttons change (after
+        # a typed answer was refused, the refusal's words stay until the question's change).
+        shown = self._prompt(state).text if in_place and step.in_place else None
         try:
             if answer.text is not None and len(answer.text) > step.max_chars:
                 raise Invalid("general/too_long", limit=step.max_chars)
@@ -558,7 +565,10 @@ class Engine:
             return [*acks, *flow.finish(ctx), *self._current_prompt(state)]
         state.flow.step = following
         state.flow.seq = state.next_question()
-        return [*acks, self._prompt(state)]
+        prompt = self._prompt(state)
+        if shown is not None and following == step.name and not acks:
+            prompt = replace(prompt, edit="buttons" if prompt.text == shown else "text")
+        return [*acks, prompt]
 
     def _current_prompt(self, state: UserState) -> list[Reply]:
         return [self._prompt(state)] if state.flow else []

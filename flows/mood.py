@@ -91,7 +91,8 @@ FLOW = Flow.of(
     [
         Step(SCORE, "mood/score", read_score, EMOTIONS, options=lambda ctx: scales.options(10)),
         Step(EMOTIONS, "mood/emotions", read_emotions,
-             lambda ctx: NOTE if ctx.data.get("emotions_done") else EMOTIONS, options=emotions.options, max_chars=300),
+             lambda ctx: NOTE if ctx.data.get("emotions_done") else EMOTIONS, options=emotions.options, max_chars=300,
+             in_place=True),
         Step(NOTE, "mood/note", read_note, None, options=note_options, max_chars=NOTE_CHARS),
     ],
     begin,

@@ -8,7 +8,8 @@ The full record follows the seven columns, and each prompt says where they are (
    strong it is, 0–100;
 3. the automatic thought, how much they believe it (0–100), and the thinking traps it may
    fall into: the four likeliest for what they wrote (ranked by the traps' cue words), a
-   "More" button for every trap, a "What's this?" button for each, and "Not sure";
+   "More" button for every trap, a "What's this?" button for each (its explanation shows
+   in the question's own message), and "Not sure";
 4. what supports the thought (skippable);
 5. what doesn't quite fit it, helped by Socratic questions for the traps they picked
    (skippable);
@@ -248,7 +249,7 @@ def trap_by_id(ctx: Ctx, trap_id: str) -> Trap | None:
     return next((t for t in ctx.content.thought.trap if t.id == trap_id), None)
 
 
-def read_traps(ctx: Ctx, answer: Answer) -> list[Reply] | None:
+def read_traps(ctx: Ctx, answer: Answer) -> None:
     picked: list[str] = ctx.data.setdefault("trap_ids", [])
     choice = answer.choice
     if choice is None:
@@ -265,8 +266,9 @@ def read_traps(ctx: Ctx, answer: Answer) -> list[Reply] | None:
     trap = trap_by_id(ctx, trap_id)
     if trap is None or action not in (PICK, EXPLAIN):
         raise Invalid("thought/traps_tap")
-    if action == EXPLAIN:
-        return [Reply(ctx.render("thought/trap_explain", trap=trap))]
+    if action == EXPLAIN:  # shown under the question; its "What's this?" again hides it
+        ctx.data["explained"] = None if ctx.data.get("explained") == trap.id else trap.id
+        return None
     picked.remove(trap.id) if trap.id in picked else picked.append(trap.id)
     return None
 
@@ -294,7 +296,9 @@ def trap_options(ctx: Ctx) -> OptionRows:
 
 def trap_variables(ctx: Ctx) -> dict[str, Any]:
     picked = [t.name for t in (trap_by_id(ctx, i) for i in ctx.data.get("trap_ids", [])) if t]
-    return {**position(ctx, TRAPS), "quote": quote(ctx), "picked": picked, "more": bool(ctx.data.get("more_traps"))}
+    explained = trap_by_id(ctx, ctx.data.get("explained") or "")
+    return {**position(ctx, TRAPS), "quote": quote(ctx), "picked": picked, "more": bool(ctx.data.get("more_traps")),
+            "explained": explained}
 
 
 # ------------------------------------------------------------------------ evidence
@@ -443,7 +447,7 @@ STEPS = [
     Step(SITUATION, "thought/situation", read_situation, after_situation,
          variables=lambda ctx: position(ctx, SITUATION)),
     Step(EMOTIONS, "thought/emotions", read_emotions, after_emotions, options=emotions.options,
-         variables=lambda ctx: position(ctx, EMOTIONS), max_chars=300),
+         variables=lambda ctx: position(ctx, EMOTIONS), max_chars=300, in_place=True),
     Step(STRONGEST, "thought/strongest", read_strongest, INTENSITY, options=strongest_options,
          variables=lambda ctx: position(ctx, STRONGEST), max_chars=EMOTION_CHARS),
     Step(INTENSITY, "thought/intensity", read_intensity, THOUGHT, options=lambda ctx: scales.options(100),
@@ -452,7 +456,8 @@ STEPS = [
          variables=lambda ctx: position(ctx, THOUGHT)),
     Step(BELIEF, "thought/belief", read_belief, TRAPS, options=lambda ctx: scales.options(100),
          variables=lambda ctx: position(ctx, BELIEF)),
-    Step(TRAPS, "thought/traps", read_traps, after_traps, options=trap_options, variables=trap_variables),
+    Step(TRAPS, "thought/traps", read_traps, after_traps, options=trap_options, variables=trap_variables,
+         in_place=True),
     Step(EVIDENCE_FOR, "thought/evidence_for", read_evidence(EVIDENCE_FOR),
          EVIDENCE_AGAINST, options=skip_options, variables=evidence_variables(EVIDENCE_FOR)),
     Step(EVIDENCE_AGAINST, "thought/evidence_against", read_evidence(EVIDENCE_AGAINST),

@@ -5,9 +5,13 @@ envelope, the same HTTP status codes, descriptions close to the real ones) and v
 Telegram validates, so a bug in our bot shows up as a failing test instead of in production:
 HTML that Telegram would refuse, text that is too long once the tags are gone, buttons whose
 callback_data is too long, edits that change nothing, answers to unknown callback queries.
+An edit must name a bot's message in that chat, its text obeys the same rules as a sent
+text, its markup must be an inline keyboard, and each edit keeps the version it replaced
+(`SentMessage.versions`), so a test can read a message as it is now and as it was.
 
 The server runs in a background thread (stdlib only); a test drives it as a person would
-(`send_text`, `press`, `block`) and reads what the bot did (`messages`, `requests`).
+(`send_text`, `press`, `block`) and reads what the bot did (`messages`, `message`,
+`requests`, `count`).
 Every public method is thread-safe.
 
     with FakeTelegram() as fake:
@@ -114,6 +118,7 @@ class SentMessage:
     photo: dict | None = None
     edit_date: int | None = None
     raw: dict | None = None  # the Message JSON of a user's message
+    versions: list[dict] = field(default_factory=list)  # before each edit: {"text", "html", "reply_markup"}
 
     @property
     def buttons(self) -> list[list[tuple[str, str | None]]]:
@@ -322,6 +327,11 @@ class FakeTelegram:
             found = [m for m in (chat["messages"].values() if chat else []) if include_user or m.from_bot]
             return copy.deepcopy(found)
 
+    def message(self, chat_id: int, message_id: int) -> SentMessage:
+        """A copy of one message as it is now (edits applied; `versions` holds the earlier ones)."""
+        with self._cond:
+            return copy.deepcopy(self._message(chat_id, message_id))
+
     def last_message(self, chat_id: int) -> SentMessage:
         sent = self.messages(chat_id)
         assert sent, f"the bot has sent nothing to chat {chat_id}"
@@ -331,6 +341,11 @@ class FakeTelegram:
         """Every request: {"method", "params" (decoded), "status", "response", "injected"}."""
         with self._cond:
             return copy.deepcopy([r for r in self._log if method is None or r["method"] == method])
+
+    def count(self, method: str, chat_id: int | None = None) -> int:
+        """How many calls of `method` (to `chat_id`, if given) succeeded: e.g. messages sent."""
+        return sum(1 for r in self.requests(method) if r["status"] == 200
+                   and (chat_id is None or str(r["params"].get("chat_id")) == str(chat_id)))
 
     def unexpected_errors(self) -> list[dict]:
         """Error answers (status >= 400) that the test did not inject."""
@@ -535,20 +550,34 @@ class FakeTelegram:
         if rec.text is None:
             raise bad("there is no text in the message to edit")
         html, text, entities = self._message_text(p)
-        markup = self._markup(p.get("reply_markup"))
+        markup = self._edit_markup(p)
         if (text, entities, markup) == (rec.text, rec.entities, self._inline(rec.reply_markup)):
             raise bad(NOT_MODIFIED)
+        self._keep_version(rec)
         rec.text, rec.html, rec.entities, rec.reply_markup = text, html, entities, markup
-        rec.parse_mode, rec.edit_date = p.get("parse_mode"), int(time.time())
+        rec.parse_mode = p.get("parse_mode")
         return self._message_json(rec)
 
     def _api_editMessageReplyMarkup(self, p: dict, files: dict) -> dict:
         rec = self._editable(p)
-        markup = self._markup(p.get("reply_markup"))
+        markup = self._edit_markup(p)
         if markup == self._inline(rec.reply_markup):
             raise bad(NOT_MODIFIED)
-        rec.reply_markup, rec.edit_date = markup, int(time.time())
+        self._keep_version(rec)
+        rec.reply_markup = markup
         return self._message_json(rec)
+
+    def _edit_markup(self, p: dict) -> dict | None:
+        """An edited message can carry only an inline keyboard."""
+        markup = self._markup(p.get("reply_markup"))
+        if markup is not None and "inline_keyboard" not in markup:
+            raise bad("inline keyboard expected")
+        return markup
+
+    @staticmethod
+    def _keep_version(rec: SentMessage) -> None:
+        rec.versions.append({"text": rec.text, "html": rec.html, "reply_markup": copy.deepcopy(rec.reply_markup)})
+        rec.edit_date = int(time.time())
 
     def _api_deleteMessage(self, p: dict, files: dict) -> bool:
         chat = self._chat(p)

@@ -46,13 +46,14 @@ async def test_at_their_own_pace_nothing_is_timed(chat: Chat):
     assert not any(r.after for r in chat.replies)
 
 
-async def test_in_telegram_a_guided_phase_is_one_job_that_sends_the_next_phase(bot):
+async def test_in_telegram_a_guided_phase_is_one_job_that_edits_the_exercise_message(bot):
     ana = Person(bot, 701)
     await set_up(ana)
     await start_guided_breathing(ana)
     jobs = [j for j in bot.application.job_queue.jobs() if j.name != "tick"]
     assert len(jobs) == 1
-    before = len(bot.fake.messages(701))
+    before = bot.fake.messages(701)
+    assert "step 1 of 4" in before[-1].text
     await jobs[0].run(bot.application)  # what the job queue does when the four seconds are up
     after = bot.fake.messages(701)
-    assert len(after) == before + 1 and "round 1 of 4" in after[-1].text
+    assert len(after) == len(before) and "round 1 of 4 · step 2 of 4" in after[-1].text

@@ -91,3 +91,32 @@ async def test_the_console_prints_what_falls_due(storage, content):
     printed = out.getvalue()
     assert "Time for your daily check-in" in printed and "[9] 8" in printed
     assert "Saved: mood 8 out of 10" in printed  # typing "8" taps the button labelled 8
+
+
+def test_console_prints_an_edited_message_again_marked(tmp_path: Path):
+    result = run_console(tmp_path, ["2", "Skip", "Skip", "Skip", "/thought", "Full record", "At home",
+                                    "worried", "sad", "✓ worried", "Done"])
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "(edited) Step 2 of 7\nChosen: worried." in out and "(edited) Step 2 of 7\nChosen: worried, sad." in out
+    assert "(edited) Step 2 of 7\nChosen: sad." in out and "   [7] ✓ sad" in out
+    assert out.count("(edited)") == 3 and "(edited) Step 2 of 7\nHow strong" not in out  # moving on is new
+
+
+async def test_console_taps_name_the_message_they_are_on(engine):
+    """Each printed message has a number, as in a chat; an edit keeps it, so the next tap
+    on the edited message edits it again."""
+    import io
+
+    from bot.console import Console
+    from flows.core import Button, Reply
+
+    console = Console(engine, io.StringIO())
+    question = Reply("Pick", ((Button("A", data="1:a"),),))
+    await console.show([Reply("Hello"), question])
+    tap = console.read("A")
+    assert tap is not None and tap.message_id == 2
+    await console.show([Reply("Pick again", ((Button("B", data="2:b"),),), edit="buttons")], tap.message_id)
+    assert console.read("1").message_id == 2 and "(edited) Pick again" in console.output.getvalue()
+    await console.show([question])
+    assert console.read("1").message_id == 3

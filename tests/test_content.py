@@ -92,6 +92,16 @@ def test_a_service_needs_a_way_to_reach_it(tmp_path: Path):
         Content(root)
 
 
+def test_an_exercise_step_cannot_last_less_than_nothing(tmp_path: Path):
+    """A timed phase lasts at least a second, so a guided exercise edits its message at most
+    once a second; 0 is a step that waits for them."""
+    root = _copy_content(tmp_path)
+    path = root / "practices" / "exercises.toml"
+    path.write_text(path.read_text().replace("seconds = 4", "seconds = -4", 1))
+    with pytest.raises(ContentError, match=r"exercises.toml: exercise.0.step.0.seconds"):
+        Content(root)
+
+
 def test_a_broken_template_is_reported_at_start(tmp_path: Path):
     root = _copy_content(tmp_path)
     (root / "templates" / "general" / "help.html").write_text("{% for x in %}")

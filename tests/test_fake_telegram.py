@@ -209,6 +209,57 @@ async def test_edit_without_markup_removes_the_keyboard(bot, fake):
 
 
 @pytest.mark.asyncio
+async def test_an_edit_names_a_bots_message_in_that_chat(bot, fake):
+    fake.add_private_chat(43, first_name="Bo")
+    sent = await bot.send_message(ANA, "Q", reply_markup=keyboard([("A", "a")]))
+    assert await refused(bot.edit_message_text("Q?", 43, sent.message_id)) == "Message to edit not found"
+    fake.send_text(ANA, "hello")  # the person's own message
+    mine = fake.messages(ANA, include_user=True)[-1]
+    assert await refused(bot.edit_message_text("x", ANA, mine.message_id)) == "Message can't be edited"
+    assert fake.message(ANA, sent.message_id).text == "Q" and fake.count("editMessageText") == 0
+
+
+@pytest.mark.asyncio
+async def test_an_edit_obeys_the_rules_of_a_sent_message(bot, fake):
+    sent = await bot.send_message(ANA, "Q", reply_markup=keyboard([("A", "a")]))
+
+    def edit(text: str, markup: Markup | None = None):
+        return bot.edit_message_text(text, ANA, sent.message_id, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+    assert (await refused(edit("<b>x"))).startswith("Can't parse entities")
+    assert (await refused(edit("<b>" + "x" * 4097 + "</b>"))) == "Message is too long"
+    await edit("<b>" + "x" * 4096 + "</b>")  # 4096 once the tags are gone
+    assert await refused(edit("Q", keyboard([("A", "a" * 65)]))) == "Button_data_invalid"
+    assert await refused(bot.edit_message_reply_markup(ANA, sent.message_id,
+                                                       reply_markup=keyboard([("A", "é" * 33)]))) == "Button_data_invalid"
+    assert fake.message(ANA, sent.message_id).text == "x" * 4096
+
+
+@pytest.mark.asyncio
+async def test_an_edit_carries_only_an_inline_keyboard(fake):
+    async with httpx.AsyncClient() as client:
+        await client.post(f"{fake.base_url}{TOKEN}/sendMessage", json={"chat_id": ANA, "text": "Q"})
+        answer = await client.post(f"{fake.base_url}{TOKEN}/editMessageText", json={
+            "chat_id": ANA, "message_id": 1, "text": "Q?", "reply_markup": {"keyboard": [[{"text": "A"}]]}})
+    assert answer.json() == {"ok": False, "error_code": 400, "description": "Bad Request: inline keyboard expected"}
+
+
+@pytest.mark.asyncio
+async def test_edits_keep_earlier_versions_and_a_press_sees_the_message_as_it_is(bot, fake):
+    sent = await bot.send_message(ANA, "Pick", reply_markup=keyboard([("A", "1:a")]))
+    await bot.edit_message_reply_markup(ANA, sent.message_id, reply_markup=keyboard([("✓ A", "2:a")]))
+    await bot.edit_message_text("Picked A", ANA, sent.message_id, reply_markup=keyboard([("✓ A", "3:a")]))
+    now = fake.message(ANA, sent.message_id)
+    assert (now.text, now.buttons) == ("Picked A", [[("✓ A", "3:a")]]) and now.edit_date
+    assert [(v["text"], v["reply_markup"]["inline_keyboard"][0][0]["text"]) for v in now.versions] == \
+        [("Pick", "A"), ("Pick", "✓ A")]
+    assert fake.count("sendMessage", ANA) == 1 and len(fake.messages(ANA)) == 1
+    assert fake.count("editMessageText", ANA) == fake.count("editMessageReplyMarkup", ANA) == 1
+    [update] = await bot.get_updates(offset=fake.press(ANA, sent.message_id, text="✓ A"))
+    assert update.callback_query.message.text == "Picked A" and update.callback_query.data == "3:a"
+
+
+@pytest.mark.asyncio
 async def test_press_needs_a_current_button_and_queries_are_answered_once(bot, fake):
     sent = await bot.send_message(ANA, "Mood?", reply_markup=keyboard([("Good", "mood:good")]))
     with pytest.raises(AssertionError, match="no button 'mood:bad'"):

@@ -150,16 +150,25 @@ async def test_the_likeliest_traps_are_offered_first_and_more_shows_every_trap(c
     assert "Here are all of them" in chat.text
 
 
-async def test_whats_this_explains_the_trap_then_asks_again(chat: Chat):
+def whats_this(chat: Chat, trap: str) -> str:
+    """The data of the "What's this?" beside a trap's button."""
+    return next(row[1].data for r in chat.replies for row in r.buttons if row[0].label.removeprefix("✓ ") == trap)
+
+
+async def test_whats_this_explains_the_trap_in_the_question_itself(chat: Chat):
     await set_up(chat)
     await full_record_until_traps(chat, "I always fail")
-    row = next(row for r in chat.replies for row in r.buttons if row[0].label == "Overgeneralisation")
-    await chat.incoming(kind="button", data=row[1].data)
-    assert len(chat.replies) == 2
-    assert "Overgeneralisation" in chat.replies[0].text and "treating it as a pattern" in chat.text
-    assert "Nobody ever wants me" in chat.text  # its example
+    await chat.incoming(kind="button", data=whats_this(chat, "Overgeneralisation"))
+    (question,) = chat.replies  # one message: the question, with the explanation under it
     assert "Step 3 of 7" in chat.text and "Overgeneralisation" in chat.labels()  # the same question
-    await chat.press("Overgeneralisation")
+    assert "<b>Overgeneralisation</b>" in question.text and "treating it as a pattern" in chat.text
+    assert "Nobody ever wants me" in chat.text  # its example
+    await chat.press("Overgeneralisation")  # picking it keeps the explanation in view
+    assert "treating it as a pattern" in chat.text and "✓ Overgeneralisation" in chat.labels()
+    await chat.incoming(kind="button", data=whats_this(chat, "Mind reading"))  # another replaces it
+    assert "treating it as a pattern" not in chat.text and "<b>Mind reading</b>" in chat.replies[0].text
+    await chat.incoming(kind="button", data=whats_this(chat, "Mind reading"))  # tapped again: hidden
+    assert "<b>Mind reading</b>" not in chat.replies[0].text and "Step 3 of 7" in chat.text
     await chat.press("Done")
     assert "Step 4 of 7" in chat.text
 
