@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.engine import OFF_LOOP_CHARS  # noqa: E402
-from flows.risk_screen import RiskScreen  # noqa: E402
-from flows.screening import Screener  # noqa: E402
+from flows.dialogue.engine import OFF_LOOP_CHARS  # noqa: E402
+from flows.lib.risk_screen import RiskScreen  # noqa: E402
+from flows.lib.screening import Screener  # noqa: E402
 
 ADVERSARIAL = {
     '"kill " * 819': "kill " * 819,

@@ -11,8 +11,8 @@ from datetime import date
 from bot.config import ConfigError, load_config
 from bot.crypto import Cipher, WrongKeyError, resolve_key
 from bot.logging_setup import setup_logging
-from flows import crisis
-from flows.content import Content, ContentError
+from flows.practices import crisis
+from flows.lib.content import Content, ContentError
 
 USAGE = "usage: python -m bot [console | check-content | screen]"
 log = logging.getLogger("bot")

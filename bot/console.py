@@ -17,10 +17,10 @@ from typing import TextIO
 
 from bot.scheduler import TICK, Ticker
 from bot.storage import Storage
-from flows import markup
-from flows.content import Content
-from flows.core import Button, Incoming, Reply, Timer
-from flows.engine import Engine
+from flows.lib import markup
+from flows.lib.content import Content
+from flows.dialogue.core import Button, Incoming, Reply, Timer
+from flows.dialogue.engine import Engine
 from flows.registry import FLOWS
 
 CONSOLE_USER = 1  # one person at this terminal

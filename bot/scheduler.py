@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.storage import Storage
-from flows.core import Reply
-from flows.engine import Engine
+from flows.dialogue.core import Reply
+from flows.dialogue.engine import Engine
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import json
 import sys
 from typing import IO
 
-from flows.content import Content
-from flows.risk_screen import Context, RiskScreen
+from flows.lib.content import Content
+from flows.lib.risk_screen import Context, RiskScreen
 
 
 def context_of(raw: object) -> Context:

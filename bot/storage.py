@@ -14,7 +14,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.crypto import Cipher, WrongKeyError
-from flows.core import Due, Entry, FlowState, Safety, Settings, UserState
+from flows.dialogue.core import Due, Entry, FlowState, Safety, Settings, UserState
 
 log = logging.getLogger(__name__)
 

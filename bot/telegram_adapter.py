@@ -33,10 +33,10 @@ from bot.config import Config
 from bot.crypto import Cipher
 from bot.scheduler import TICK, Ticker
 from bot.storage import Storage
-from flows import markup
-from flows.content import Content
-from flows.core import Incoming, Reply, Timer
-from flows.engine import GLOBAL, Bot, Engine
+from flows.lib import markup
+from flows.lib.content import Content
+from flows.dialogue.core import Incoming, Reply, Timer
+from flows.dialogue.engine import GLOBAL, Bot, Engine
 from flows.registry import FLOWS
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Every flow a command can start. A new practice is one module and one line here."""
 
-from flows import checkin, data, mood, onboarding, plan, safetyplan, settings, thought
+from flows.practices import checkin, data, mood, onboarding, plan, safetyplan, settings, thought
 
 FLOWS = [
     onboarding.FLOW,

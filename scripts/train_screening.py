@@ -39,8 +39,8 @@ from sklearn.linear_model import LogisticRegression
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.risk_model import HEADS, KIND_HEADS, RiskModel, features, windows  # noqa: E402
-from flows.screening import Screener, normalise  # noqa: E402
+from flows.lib.risk_model import HEADS, KIND_HEADS, RiskModel, features, windows  # noqa: E402
+from flows.lib.screening import Screener, normalise  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "screening"
 OUT = ROOT / "content" / "screening" / "model"

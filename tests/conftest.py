@@ -12,11 +12,11 @@ from cryptography.fernet import Fernet
 from bot.crypto import Cipher
 from bot.scheduler import Ticker
 from bot.storage import Storage
-from flows import markup
-from flows.content import Content
-from flows.core import Incoming, Reply
-from flows.engine import Engine
-from flows.risk_model import Scores
+from flows.lib import markup
+from flows.lib.content import Content
+from flows.dialogue.core import Incoming, Reply
+from flows.dialogue.engine import Engine
+from flows.lib.risk_model import Scores
 from flows.registry import FLOWS
 from tests.e2e import TOKEN, make_config, running_bot
 from tests.fake_telegram import FakeTelegram

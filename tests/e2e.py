@@ -14,7 +14,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.config import Config
 from bot.crypto import Cipher
 from bot.telegram_adapter import ALLOWED_UPDATES, TelegramBot
-from flows.content import Content
+from flows.lib.content import Content
 from tests.fake_telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token-for-the-fake"

@@ -27,7 +27,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.screening import KINDS, Screener
+from flows.lib.screening import KINDS, Screener
 
 ROOT = Path(__file__).resolve().parent.parent
 PATTERNS = ROOT / "content" / "screening"
@@ -190,7 +190,7 @@ class Levels:
 def measure(screen, rows: list[dict], patterns_only: bool = False) -> Levels:
     """Screen every row as the bot would; follow-ups ("context": "after_risk") are read
     in the light of an earlier full response for suicidal thoughts."""
-    from flows.risk_screen import RESPOND, Context, Finding
+    from flows.lib.risk_screen import RESPOND, Context, Finding
 
     f = Levels()
     for row in rows:
@@ -285,7 +285,7 @@ def level_set(name: str) -> Path | None:
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("levels", "patterns-only"):
         return patterns_main(argv)
-    from flows.content import Content
+    from flows.lib.content import Content
 
     patterns_only, lines = argv[0] == "patterns-only", "--lines" in argv
     names = [a for a in argv[1:] if a != "--lines"] or ["bank"]

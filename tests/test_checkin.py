@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from flows import checkin, markup
-from flows.core import Ctx
-from flows.engine import Engine
+from flows.practices import checkin
+from flows.lib import markup
+from flows.dialogue.core import Ctx
+from flows.dialogue.engine import Engine
 from flows.registry import FLOWS
 from tests.conftest import FIXED_NOW, Chat, set_up
 

@@ -71,8 +71,8 @@ async def test_the_console_prints_what_falls_due(storage, content):
     from datetime import datetime, timezone
 
     from bot.console import CONSOLE_USER, run_console
-    from flows.core import Incoming
-    from flows.engine import Engine
+    from flows.dialogue.core import Incoming
+    from flows.dialogue.engine import Engine
     from flows.registry import FLOWS
 
     before = datetime(2026, 11, 24, 19, 0, tzinfo=timezone.utc)
@@ -109,7 +109,7 @@ async def test_console_taps_name_the_message_they_are_on(engine):
     import io
 
     from bot.console import Console
-    from flows.core import Button, Reply
+    from flows.dialogue.core import Button, Reply
 
     console = Console(engine, io.StringIO())
     question = Reply("Pick", ((Button("A", data="1:a"),),))

@@ -9,8 +9,9 @@ import phonenumbers
 import pytest
 from phonenumbers import shortnumberinfo
 
-from flows import crisis, markup
-from flows.content import Content, ContentError
+from flows.practices import crisis
+from flows.lib import markup
+from flows.lib.content import Content, ContentError
 
 REQUIRED_COUNTRIES = (
     "US CA GB IE AU NZ DE FR ES IT NL BE CH AT SE NO DK FI PL PT IN JP KR SG PH BR MX AR ZA IL".split()

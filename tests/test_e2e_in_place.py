@@ -12,7 +12,7 @@ from telegram.ext import Defaults, ExtBot
 
 from bot.crypto import Cipher
 from bot.telegram_adapter import TelegramBot
-from flows.core import Button, Reply
+from flows.dialogue.core import Button, Reply
 from tests.conftest import set_up
 from tests.e2e import TOKEN, Person, make_config
 from tests.fake_telegram import NOT_MODIFIED, FakeTelegram

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.scheduler import Ticker
-from flows.engine import Engine
+from flows.dialogue.engine import Engine
 from flows.registry import FLOWS
 from tests.conftest import set_up
 from tests.e2e import Person, RunningBot

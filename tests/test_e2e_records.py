@@ -48,7 +48,7 @@ async def test_a_prompt_due_while_the_bot_was_down_arrives_at_start_and_one_tap_
 
     from bot.crypto import Cipher
     from bot.storage import Storage
-    from flows.core import Due, Settings, UserState
+    from flows.dialogue.core import Due, Settings, UserState
     from tests.e2e import WAIT, running_bot
 
     storage = await Storage.open(config.database_path, Cipher(config.encryption_key))

@@ -4,7 +4,7 @@ refused something the bot sent (too long, bad HTML, bad buttons)."""
 
 from __future__ import annotations
 
-from flows.content import Content
+from flows.lib.content import Content
 from tests.conftest import set_up
 from tests.e2e import Person
 from tests.fake_telegram import utf16_len

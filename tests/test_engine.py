@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.crypto import Cipher
 from bot.storage import Storage
-from flows.core import Incoming
-from flows.engine import Engine
+from flows.dialogue.core import Incoming
+from flows.dialogue.engine import Engine
 from flows.registry import FLOWS
 from tests.conftest import FIXED_NOW, Chat
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.core import Reply, Timer
+from flows.dialogue.core import Reply, Timer
 from tests.conftest import Chat, set_up
 
 SHOWN = 77  # the id of the message holding the buttons, as an adapter would give it

@@ -1,4 +1,4 @@
-"""Tests for flows.places: typed countries, time zones and times to settings, and back."""
+"""Tests for flows.lib.places: typed countries, time zones and times to settings, and back."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import zoneinfo
 import pytest
 from babel.core import get_global
 
-from flows import places
-from flows.places import (
+from flows.lib import places
+from flows.lib.places import (
     country_name,
     parse_country,
     parse_time,

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 
 from bot.scheduler import Ticker
-from flows import markup
-from flows.core import Reply
-from flows.engine import Engine
+from flows.lib import markup
+from flows.dialogue.core import Reply
+from flows.dialogue.engine import Engine
 from flows.registry import FLOWS
 from tests.conftest import Chat, Clock, set_up, texts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.engine import Engine
+from flows.dialogue.engine import Engine
 from flows.registry import FLOWS
 from tests.conftest import FIXED_NOW, Chat, set_up
 

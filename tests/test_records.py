@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 
 from bot.scheduler import Ticker
-from flows import markup
+from flows.lib import markup
 from tests.conftest import Chat, Clock, set_up, texts
 
 UTC = timezone.utc

@@ -3,8 +3,8 @@ quiets the model, a risky tap, and a question left unanswered."""
 
 from __future__ import annotations
 
-from flows.core import Answer, Ctx, Flow, Invalid, Option, Reply, Step
-from flows.engine import Engine
+from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, Reply, Step
+from flows.dialogue.engine import Engine
 from flows.registry import FLOWS
 from tests.conftest import PROBABLE, PROBABLE_TOO, Chat, set_up
 

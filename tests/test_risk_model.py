@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from flows.risk_model import HEADS, KIND_HEADS, RiskModel, features, windows
-from flows.screening import normalise
+from flows.lib.risk_model import HEADS, KIND_HEADS, RiskModel, features, windows
+from flows.lib.screening import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "content" / "screening" / "model"
@@ -88,7 +88,7 @@ def test_any_text_scores_between_zero_and_one(content, text):
 def test_a_missing_or_broken_model_stops_start_up_with_a_clear_message(tmp_path):
     import shutil
 
-    from flows.content import Content, ContentError
+    from flows.lib.content import Content, ContentError
 
     root = tmp_path / "content"
     shutil.copytree(ROOT / "content", root)
@@ -112,8 +112,8 @@ def test_a_missing_or_broken_model_stops_start_up_with_a_clear_message(tmp_path)
     ],
 )
 def test_a_pattern_match_the_second_opinion_doubts_is_asked_about(content, monkeypatch, text, confirm, level):
-    from flows.risk_model import Scores
-    from flows.risk_screen import Context
+    from flows.lib.risk_model import Scores
+    from flows.lib.risk_screen import Context
 
     screen = content.risk_screen
     model = screen.model

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 
 from bot.storage import Storage
-from flows import markup
-from flows.content import Content
-from flows.core import Ctx, Settings, UserState
-from flows.engine import Engine
+from flows.lib import markup
+from flows.lib.content import Content
+from flows.dialogue.core import Ctx, Settings, UserState
+from flows.dialogue.engine import Engine
 from flows.registry import FLOWS
-from flows.safety import respond
+from flows.dialogue.safety import respond
 from tests.conftest import FIXED_NOW, Chat, set_up
 
 SUICIDAL = "i dont want to be here anymore"

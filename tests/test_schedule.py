@@ -1,4 +1,4 @@
-"""Local check-in times to UTC, across daylight-saving changes (flows/schedule.py)."""
+"""Local check-in times to UTC, across daylight-saving changes (flows/lib/schedule.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from flows.core import Settings
-from flows.schedule import at_local, next_mood_prompt, parse_clock
+from flows.dialogue.core import Settings
+from flows.lib.schedule import at_local, next_mood_prompt, parse_clock
 
 UTC = timezone.utc
 

@@ -1,4 +1,4 @@
-"""Risk screening (flows/screening.py with the patterns in content/screening/).
+"""Risk screening (flows/lib/screening.py with the patterns in content/screening/).
 
 The figures on the labelled sets are printed by `python -m tests.screening_report`.
 """
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.screening import KINDS, Screener, ScreeningError, normalise
+from flows.lib.screening import KINDS, Screener, ScreeningError, normalise
 from tests.screening_report import SETS, TARGET_FALSE_ALARMS, TARGET_RECALL, evaluate, read_set
 
 PATTERNS = Path(__file__).resolve().parent.parent / "content" / "screening"

@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet
 from bot.config import ConfigError, load_config
 from bot.crypto import Cipher, WrongKeyError, key_file_for, resolve_key
 from bot.storage import MIGRATIONS, Storage
-from flows.core import FlowState, Settings, UserState
+from flows.dialogue.core import FlowState, Settings, UserState
 
 
 def database_bytes(path: Path) -> bytes:

@@ -3,8 +3,9 @@ would (type, tap a button by its label)."""
 
 from __future__ import annotations
 
-from flows import markup, thought
-from flows.content import Content
+from flows.lib import markup
+from flows.practices import thought
+from flows.lib.content import Content
 from tests.conftest import Chat, set_up
 
 WANT_TO_DIE = "I want to die"
@@ -350,7 +351,7 @@ async def test_without_consent_nothing_is_kept(chat: Chat, storage):
 
 
 async def test_the_record_resumes_after_a_restart(storage, content):
-    from flows.engine import Engine
+    from flows.dialogue.engine import Engine
     from flows.registry import FLOWS
     from tests.conftest import FIXED_NOW
 

@@ -1,6 +1,6 @@
 """The learned second screen: a linear model over character and word n-grams.
 
-The hand-written patterns (flows/screening.py) are precise but miss wording nobody wrote
+The hand-written patterns (flows/lib/screening.py) are precise but miss wording nobody wrote
 down. This model reads the whole message and says how likely it is that it speaks of risk,
 and of which kind. It is data, not code: `scripts/train_screening.py` trains it from the
 labelled lines in tests/data/screening (scikit-learn, at build time only) and writes
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from flows.screening import normalise
+from flows.lib.screening import normalise
 
 KIND_HEADS = ("suicidal", "self_harm", "harm_from_others", "harm_to_others", "plan", "act")
 # "confirm" is a second opinion on a pattern match: trained only on lines a pattern matched,

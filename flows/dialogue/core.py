@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar
 
 if TYPE_CHECKING:
-    from flows.content import Content
+    from flows.lib.content import Content
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
 MIN_TIMER_SECONDS = 1  # a paced exercise changes its message at most once a second (Telegram's pace per chat)

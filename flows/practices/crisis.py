@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from flows import markup, places, safetyplan
-from flows.content import Content, ContentError
-from flows.core import Button, Ctx, Reply, Settings, in_rows
+from flows.lib import markup, places
+from flows.practices import safetyplan
+from flows.lib.content import Content, ContentError
+from flows.dialogue.core import Button, Ctx, Reply, Settings, in_rows
 
 BUTTONS_PER_ROW = 3
 STALE_AFTER = timedelta(days=365)  # lines change: re-check every entry at least once a year

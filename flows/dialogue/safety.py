@@ -1,6 +1,6 @@
 """The risk response: what the bot says when screening finds someone may be at risk.
 
-Screening (flows/screening.py) names the kinds of risk in a message; this module decides
+Screening (flows/lib/screening.py) names the kinds of risk in a message; this module decides
 what to show, in VOICE.md's safe-messaging order: one caring line, the numbers for their
 country (the emergency number first when the message speaks of a plan, the means, a time
 or something already done), the abuse line for harm from others, the youth line for
@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flows.content import CountryLines, Service
-from flows.core import Button, Ctx, Reply, UserState
-from flows.risk_screen import SUICIDE_KINDS
+from flows.lib.content import CountryLines, Service
+from flows.dialogue.core import Button, Ctx, Reply, UserState
+from flows.lib.risk_screen import SUICIDE_KINDS
 
 REPEAT_WINDOW = timedelta(minutes=10)
 # How serious each kind sounds; a message is as serious as its most serious kind.

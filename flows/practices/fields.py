@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flows import places
-from flows.core import Answer, Button, Ctx, Invalid, Option, OptionRows, Reply, in_rows
+from flows.lib import places
+from flows.dialogue.core import Answer, Button, Ctx, Invalid, Option, OptionRows, Reply, in_rows
 
 SKIP = "skip"
 OFF = "off"

@@ -8,8 +8,9 @@ too, and every id in them is checked against the person who pressed it.
 
 from __future__ import annotations
 
-from flows import mood, plan, scales, schedule
-from flows.core import Button, Ctx, Due, Reply
+from flows.practices import mood, plan
+from flows.lib import scales, schedule
+from flows.dialogue.core import Button, Ctx, Due, Reply
 
 # A button's answer: (replies, a short practice to start or None, that practice's data).
 Handled = tuple[list[Reply], str | None, dict] | None

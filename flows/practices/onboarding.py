@@ -6,8 +6,8 @@ back and shown their settings; running /start again never loses anything.
 
 from __future__ import annotations
 
-from flows.core import Answer, Button, Ctx, Flow, Reply, Step
-from flows.fields import FIELDS
+from flows.dialogue.core import Answer, Button, Ctx, Flow, Reply, Step
+from flows.practices.fields import FIELDS
 
 SETUP = ["consent", "country", "timezone", "reminder"]
 

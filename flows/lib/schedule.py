@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from flows import places
-from flows.core import Due, Settings
+from flows.lib import places
+from flows.dialogue.core import Due, Settings
 
 UTC = timezone.utc
 

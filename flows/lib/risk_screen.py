@@ -2,13 +2,13 @@
 
 Every free text passes `RiskScreen.screen` before any flow sees it. Three readers, in order:
 
-1. **Patterns** (flows/screening.py, content/screening/<lang>.toml): reviewable, precise.
+1. **Patterns** (flows/lib/screening.py, content/screening/<lang>.toml): reviewable, precise.
    A match is *respond* (the full response), `why` "pattern" — unless the model strongly
    doubts it: risk words told of the past, of someone else, in a joke or a game are then
    asked about instead. Doubt is its risk score below "doubt", or its second opinion on
    pattern matches ("confirm") below "confirm_doubt"; for a match naming a plan, means,
    time or act, only "confirm" below the much lower "confirm_doubt_plan".
-2. **The model** (flows/risk_model.py, content/screening/model/): learned from labelled
+2. **The model** (flows/lib/risk_model.py, content/screening/model/): learned from labelled
    lines; it generalises to wording nobody wrote a pattern for, but it is only probable.
    Above its "respond" threshold: *respond*; above its "ask" threshold: *ask* (a one-tap
    question: "Are you having thoughts of ending your life ...?"), or *respond* when it is
@@ -31,8 +31,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.risk_model import RiskModel, Scores
-from flows.screening import PLAN_IMPLIES, Screener, ScreeningError, normalise
+from flows.lib.risk_model import RiskModel, Scores
+from flows.lib.screening import PLAN_IMPLIES, Screener, ScreeningError, normalise
 
 RESPOND, ASK, NONE = "respond", "ask", "none"
 CUE_KINDS = ("farewell", "time", "means", "do_it", "no_help", "no_one", "act", "reassured")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from flows import crisis, data, journal
-from flows.core import Answer, Ctx, Invalid, Reply
-from flows.fields import FIELDS, acknowledge
+from flows.practices import crisis, data, journal
+from flows.dialogue.core import Answer, Ctx, Invalid, Reply
+from flows.practices.fields import FIELDS, acknowledge
 
 
 def show_help(ctx: Ctx, args: str) -> list[Reply]:

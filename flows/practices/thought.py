@@ -35,9 +35,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flows import emotions, safety, scales
-from flows.content import Trap
-from flows.core import (
+from flows.practices import emotions
+from flows.dialogue import safety
+from flows.lib import scales
+from flows.lib.content import Trap
+from flows.dialogue.core import (
     HIDDEN,
     Answer,
     Ctx,
@@ -49,7 +51,7 @@ from flows.core import (
     Step,
     in_rows,
 )
-from flows.screening import normalise
+from flows.lib.screening import normalise
 
 # Steps
 MODE, SITUATION, EMOTIONS, STRONGEST, INTENSITY = "mode", "situation", "emotions", "strongest", "intensity"

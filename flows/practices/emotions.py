@@ -7,7 +7,7 @@ finished (Done, Skip, or typed words).
 
 from __future__ import annotations
 
-from flows.core import Answer, Ctx, Invalid, Option, OptionRows, in_rows
+from flows.dialogue.core import Answer, Ctx, Invalid, Option, OptionRows, in_rows
 
 DONE, SKIP = "done", "skip"
 WORD_CHARS = 40  # one typed emotion word

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flows import places
-from flows.core import Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
-from flows.fields import FIELDS, SKIP, needs_timezone
+from flows.lib import places
+from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
+from flows.practices.fields import FIELDS, SKIP, needs_timezone
 
 DONE = "done"
 MENU = "menu"

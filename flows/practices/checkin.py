@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows import scales
-from flows.content import Exercise
-from flows.core import HIDDEN, Acks, Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
+from flows.lib import scales
+from flows.lib.content import Exercise
+from flows.dialogue.core import HIDDEN, Acks, Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
 
 BEFORE, CHOOSE, SAFEGUARD, PHASE, AFTER = "before", "choose", "safeguard", "phase", "after"
 # Option values (they go into button data after the question's number).

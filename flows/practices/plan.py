@@ -6,7 +6,7 @@ step up once easier ones of that kind were done) or type your own; then a day an
 in their own time zone; then a guess at how enjoyable it will be. The plan is saved at the
 end only (so /cancel leaves nothing) and a `plan_reminder` row falls due at that time.
 
-The reminder (flows/nudges.py sends it) never names the activity: it can show on a locked
+The reminder (flows/practices/nudges.py sends it) never names the activity: it can show on a locked
 screen. Its buttons [Done] [Not yet] [Reschedule] work at any moment, in the middle of
 another practice too, and every id in them is checked against the person who pressed it.
 Done starts the short rating practice ("plan_rate"); Reschedule starts "plan_when".
@@ -24,9 +24,10 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
-from flows import mood, places, scales, schedule
-from flows.content import LEVELS
-from flows.core import (
+from flows.practices import mood
+from flows.lib import places, scales, schedule
+from flows.lib.content import LEVELS
+from flows.dialogue.core import (
     Answer,
     Button,
     Ctx,

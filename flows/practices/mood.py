@@ -2,15 +2,16 @@
 
 Several entries a day are fine; each has its time. A low mood gently offers /checkin or
 /thought; low moods on most days over two weeks gently suggest talking to a doctor. The
-daily mood prompt (flows/nudges.py) logs a mood with one tap through `log` below.
+daily mood prompt (flows/practices/nudges.py) logs a mood with one tap through `log` below.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flows import emotions, scales, schedule
-from flows.core import HIDDEN, Answer, Ctx, Entry, Flow, Option, OptionRows, Reply, Step
+from flows.practices import emotions
+from flows.lib import scales, schedule
+from flows.dialogue.core import HIDDEN, Answer, Ctx, Entry, Flow, Option, OptionRows, Reply, Step
 
 SCORE, EMOTIONS, NOTE = "score", "emotions", "note"
 SKIP = "skip"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-from flows.core import Answer, Ctx, Document, Flow, Invalid, Option, OptionRows, Reply, Step
+from flows.dialogue.core import Answer, Ctx, Document, Flow, Invalid, Option, OptionRows, Reply, Step
 
 EXPORT_VERSION = 1
 CONFIRM, YES, NO = "confirm", "yes", "no"

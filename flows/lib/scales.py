@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.core import Answer, Invalid, Option, OptionRows, in_rows
+from flows.dialogue.core import Answer, Invalid, Option, OptionRows, in_rows
 
 
 def options(top: int) -> OptionRows:

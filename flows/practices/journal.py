@@ -7,7 +7,7 @@ quoted back: the entry says they are hidden, with a button to see them.
 
 from __future__ import annotations
 
-from flows.core import ENTRY_KINDS, Button, Ctx, Entry, Reply
+from flows.dialogue.core import ENTRY_KINDS, Button, Ctx, Entry, Reply
 
 PER_PAGE = 5
 FIELD_CHARS = 300  # one field of one entry on a page

@@ -31,7 +31,7 @@ from babel.dates import get_timezone_location
 
 log = logging.getLogger(__name__)
 
-PLACES_FILE = Path(__file__).resolve().parent.parent / "content" / "places.toml"
+PLACES_FILE = Path(__file__).resolve().parents[2] / "content" / "places.toml"
 
 # Two-letter territory codes in CLDR that are not countries a person lives in:
 # groupings (EU, EZ, UN, QO), pseudo-locales (XA, XB), "unknown" (ZZ) and the

@@ -16,9 +16,9 @@ from typing import Any
 import jinja2
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from flows import places
+from flows.lib import places
 
-CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]*[0-9]$")
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 
@@ -289,8 +289,8 @@ def _model(model: type[BaseModel], path: Path, raw: dict[str, Any]) -> Any:
 
 
 def _load_screen(directory: Path):
-    from flows.risk_screen import RiskScreen
-    from flows.screening import ScreeningError
+    from flows.lib.risk_screen import RiskScreen
+    from flows.lib.screening import ScreeningError
 
     try:
         return RiskScreen.load(directory)

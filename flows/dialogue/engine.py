@@ -18,11 +18,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 from weakref import WeakValueDictionary
 
-from flows import commands, crisis, nudges, safety, schedule
-from flows.content import Content
-from flows.risk_model import WHOLE_TEXT_CHARS
-from flows.risk_screen import ASK, NOTHING, RESPOND, Context, Finding
-from flows.core import (
+from flows.practices import commands, crisis, nudges
+from flows.dialogue import safety
+from flows.lib import schedule
+from flows.lib.content import Content
+from flows.lib.risk_model import WHOLE_TEXT_CHARS
+from flows.lib.risk_screen import ASK, NOTHING, RESPOND, Context, Finding
+from flows.dialogue.core import (
     HIDDEN,
     Answer,
     Button,

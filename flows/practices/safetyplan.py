@@ -8,8 +8,8 @@ with /crisis and from the risk response. The sections themselves are content
 
 from __future__ import annotations
 
-from flows.content import PlanSection
-from flows.core import Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
+from flows.lib.content import PlanSection
+from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
 
 MENU, PICK, SECTION = "menu", "pick", "section"
 SKIP, KEEP, SUGGESTED, EDIT, DONE = "skip", "keep", "suggested", "edit", "done"

@@ -1,0 +1,1 @@
+"""Libraries with no dialogue of their own: screening, places, schedule, content, markup."""
