@@ -21,7 +21,7 @@ from flows.lib import markup
 from flows.lib.content import Content
 from flows.dialogue.core import Button, Incoming, Reply, Timer
 from flows.dialogue.engine import Engine
-from flows.registry import FLOWS
+from flows.registry import REGISTRY
 
 CONSOLE_USER = 1  # one person at this terminal
 
@@ -91,7 +91,7 @@ class Console:
 async def run_console(
     storage: Storage, content: Content, stdin: TextIO, stdout: TextIO, clock: Callable[[], datetime] | None = None
 ) -> int:
-    engine = Engine(storage, content, FLOWS, clock=clock) if clock else Engine(storage, content, FLOWS)
+    engine = Engine(storage, content, REGISTRY, clock=clock) if clock else Engine(storage, content, REGISTRY)
     console = Console(engine, stdout)
     print(markup.to_plain(content.render("console/hint")), end="\n\n", file=stdout)
     # Pick up where they were; a new or finished conversation starts with /start.

@@ -37,7 +37,7 @@ from flows.lib import markup
 from flows.lib.content import Content
 from flows.dialogue.core import Incoming, Reply, Timer
 from flows.dialogue.engine import GLOBAL, Bot, Engine
-from flows.registry import FLOWS
+from flows.registry import REGISTRY
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class TelegramBot:
     async def _start(self, application: Application) -> None:
         self.storage = await Storage.open(self.config.database_path, self.cipher)
         self.engine = Engine(
-            self.storage, self.content, FLOWS, bot=Bot(application.bot.username)
+            self.storage, self.content, REGISTRY, bot=Bot(application.bot.username)
         )
         private = [BotCommand(c.name, c.menu) for c in self.content.commands]
         groups = [BotCommand(c.name, c.menu) for c in self.content.commands if c.groups]

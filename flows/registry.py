@@ -1,15 +1,19 @@
-"""Every flow a command can start. A new practice is one module and one line here."""
+"""Every practice the bot serves. A new practice is one module, its content and one line here."""
 
-from flows.practices import checkin, data, mood, onboarding, plan, safetyplan, settings, thought
+from flows.dialogue.registry import Registry
+from flows.practices import checkin, crisis, help, journal, mood, onboarding, privacy, safetyplan, settings, thought
+from flows.practices import plan
 
-FLOWS = [
-    onboarding.FLOW,
-    settings.FLOW,
-    safetyplan.FLOW,
-    mood.FLOW,
-    thought.FLOW,
-    checkin.FLOW,
-    plan.FLOW,
-    *plan.MORE_FLOWS,  # rating a done activity, moving one: started from its reminder
-    data.DELETE,
-]
+REGISTRY = Registry.of(
+    onboarding.PRACTICE,
+    settings.PRACTICE,
+    help.PRACTICE,
+    crisis.PRACTICE,
+    safetyplan.PRACTICE,
+    mood.PRACTICE,
+    thought.PRACTICE,
+    checkin.PRACTICE,
+    plan.PRACTICE,
+    journal.PRACTICE,
+    privacy.PRACTICE,
+)

@@ -17,7 +17,7 @@ from flows.lib.content import Content
 from flows.dialogue.core import Incoming, Reply
 from flows.dialogue.engine import Engine
 from flows.lib.risk_model import Scores
-from flows.registry import FLOWS
+from flows.registry import REGISTRY
 from tests.e2e import TOKEN, make_config, running_bot
 from tests.fake_telegram import FakeTelegram
 
@@ -48,7 +48,7 @@ async def storage(db_path: Path, key: str):
 
 @pytest.fixture
 def engine(storage: Storage, content: Content) -> Engine:
-    return Engine(storage, content, FLOWS, clock=lambda: FIXED_NOW)
+    return Engine(storage, content, REGISTRY, clock=lambda: FIXED_NOW)
 
 
 class Chat:
@@ -173,7 +173,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def moving(storage: Storage, content: Content, clock: Clock) -> Engine:
-    return Engine(storage, content, FLOWS, clock=clock)
+    return Engine(storage, content, REGISTRY, clock=clock)
 
 
 @pytest.fixture

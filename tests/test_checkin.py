@@ -9,7 +9,7 @@ from flows.practices import checkin
 from flows.lib import markup
 from flows.dialogue.core import Ctx
 from flows.dialogue.engine import Engine
-from flows.registry import FLOWS
+from flows.registry import REGISTRY
 from tests.conftest import FIXED_NOW, Chat, set_up
 
 SAFE_QUESTION = "Are you safe right now?"
@@ -281,7 +281,7 @@ async def test_a_restart_part_way_carries_on_where_they_were(chat: Chat, storage
     for _ in range(5):
         await chat.press("Next")
     assert "round 2 of 4 · step 2 of 4" in chat.text
-    restarted = Chat(Engine(storage, content, FLOWS, clock=lambda: FIXED_NOW), chat.user_id)
+    restarted = Chat(Engine(storage, content, REGISTRY, clock=lambda: FIXED_NOW), chat.user_id)
     restarted.next_update_id = chat.next_update_id
     restarted.replies = chat.replies  # the keyboard still on their screen
     await restarted.press("Next")

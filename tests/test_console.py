@@ -73,10 +73,10 @@ async def test_the_console_prints_what_falls_due(storage, content):
     from bot.console import CONSOLE_USER, run_console
     from flows.dialogue.core import Incoming
     from flows.dialogue.engine import Engine
-    from flows.registry import FLOWS
+    from flows.registry import REGISTRY
 
     before = datetime(2026, 11, 24, 19, 0, tzinfo=timezone.utc)
-    engine = Engine(storage, content, FLOWS, clock=lambda: before)
+    engine = Engine(storage, content, REGISTRY, clock=lambda: before)
     for incoming in (
         Incoming(CONSOLE_USER, CONSOLE_USER, "command", command="start"),
         Incoming(CONSOLE_USER, CONSOLE_USER, "text", text="yes"),

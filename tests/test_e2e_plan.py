@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.scheduler import Ticker
 from flows.dialogue.engine import Engine
-from flows.registry import FLOWS
+from flows.registry import REGISTRY
 from tests.conftest import set_up
 from tests.e2e import Person, RunningBot
 
@@ -31,7 +31,7 @@ async def test_plan_by_taps_then_the_reminder_and_the_rating_through_telegram(bo
     due = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC).replace(hour=18)
     moment = [due - timedelta(seconds=30)]
     telegram_bot = bot.telegram_bot
-    engine = Engine(telegram_bot.storage, content, FLOWS, clock=lambda: moment[0])
+    engine = Engine(telegram_bot.storage, content, REGISTRY, clock=lambda: moment[0])
     ticker = Ticker(
         telegram_bot.storage, engine, lambda chat_id, replies: telegram_bot.send(bot.application.bot, chat_id, replies)
     )
@@ -67,7 +67,7 @@ async def test_not_yet_through_telegram(bot: RunningBot, fake, content):
     await ben.press("5")
     telegram_bot = bot.telegram_bot
     due = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC).replace(hour=9, minute=15)
-    engine = Engine(telegram_bot.storage, content, FLOWS, clock=lambda: due + timedelta(seconds=5))
+    engine = Engine(telegram_bot.storage, content, REGISTRY, clock=lambda: due + timedelta(seconds=5))
     ticker = Ticker(
         telegram_bot.storage, engine, lambda chat_id, replies: telegram_bot.send(bot.application.bot, chat_id, replies)
     )

@@ -6,7 +6,7 @@ from bot.crypto import Cipher
 from bot.storage import Storage
 from flows.dialogue.core import Incoming
 from flows.dialogue.engine import Engine
-from flows.registry import FLOWS
+from flows.registry import REGISTRY
 from tests.conftest import FIXED_NOW, Chat
 
 
@@ -177,7 +177,7 @@ async def test_a_restart_continues_the_same_conversation(chat: Chat, db_path, ke
     await chat.engine.store.close()
     reopened = await Storage.open(db_path, Cipher(key))
     try:
-        chat.engine = Engine(reopened, content, FLOWS, clock=lambda: FIXED_NOW)
+        chat.engine = Engine(reopened, content, REGISTRY, clock=lambda: FIXED_NOW)
         await chat.send("Portugal")
         assert "Portugal" in chat.text and "Which time zone" in chat.text
     finally:

@@ -10,7 +10,7 @@ from bot.scheduler import Ticker
 from flows.lib import markup
 from flows.dialogue.core import Reply
 from flows.dialogue.engine import Engine
-from flows.registry import FLOWS
+from flows.registry import REGISTRY
 from tests.conftest import Chat, Clock, set_up, texts
 
 
@@ -190,7 +190,7 @@ async def test_a_plan_in_progress_survives_a_restart(ana: Chat, storage, content
     await ana.send("/plan")
     await ana.press("Moving your body")
     await ana.press("Stretch for five minutes")
-    ana.engine = Engine(storage, content, FLOWS, clock=clock)  # a new process, same database
+    ana.engine = Engine(storage, content, REGISTRY, clock=clock)  # a new process, same database
     await ana.press("Tomorrow")
     await ana.press("10:00")
     await ana.press("5")

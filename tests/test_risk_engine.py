@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, Reply, Step
 from flows.dialogue.engine import Engine
-from flows.registry import FLOWS
+from flows.registry import REGISTRY
 from tests.conftest import PROBABLE, PROBABLE_TOO, Chat, set_up
 
 SAFE_QUESTION = "Are you safe right now?"
@@ -69,8 +69,7 @@ def questionnaire() -> Flow:
 
 
 async def test_a_tapped_option_can_carry_risk(storage, content, clock):
-    flows = [questionnaire() if flow.name == "mood" else flow for flow in FLOWS]
-    chat = Chat(Engine(storage, content, flows, clock=clock))
+    chat = Chat(Engine(storage, content, REGISTRY.replacing(questionnaire()), clock=clock))
     await set_up(chat)
     await chat.send("/mood")
     await chat.press("Several days")

@@ -11,7 +11,7 @@ from flows.lib import markup
 from flows.lib.content import Content
 from flows.dialogue.core import Ctx, Settings, UserState
 from flows.dialogue.engine import Engine
-from flows.registry import FLOWS
+from flows.registry import REGISTRY
 from flows.dialogue.safety import respond
 from tests.conftest import FIXED_NOW, Chat, set_up
 
@@ -37,7 +37,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def engine(storage: Storage, content: Content, clock: Clock) -> Engine:
-    return Engine(storage, content, FLOWS, clock=clock)
+    return Engine(storage, content, REGISTRY, clock=clock)
 
 
 async def test_a_disclosure_while_idle_gets_the_full_response(chat: Chat, storage: Storage):

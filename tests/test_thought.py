@@ -352,15 +352,15 @@ async def test_without_consent_nothing_is_kept(chat: Chat, storage):
 
 async def test_the_record_resumes_after_a_restart(storage, content):
     from flows.dialogue.engine import Engine
-    from flows.registry import FLOWS
+    from flows.registry import REGISTRY
     from tests.conftest import FIXED_NOW
 
-    chat = Chat(Engine(storage, content, FLOWS, clock=lambda: FIXED_NOW))
+    chat = Chat(Engine(storage, content, REGISTRY, clock=lambda: FIXED_NOW))
     await set_up(chat)
     await chat.send("/thought")
     await chat.press("Quick version")
     await chat.send("On the bus")
-    restarted = Chat(Engine(storage, content, FLOWS, clock=lambda: FIXED_NOW))
+    restarted = Chat(Engine(storage, content, REGISTRY, clock=lambda: FIXED_NOW))
     restarted.next_update_id = chat.next_update_id
     await restarted.send("Everyone is staring at me")
     assert "Step 3 of 4" in restarted.text and "Everyone is staring at me" in restarted.text

@@ -181,10 +181,6 @@ class Safety(Stored):
     answered: str | None = None  # their answer to "Are you safe right now?": yes | no | unsure
 
 
-EntryKind = Literal["mood", "thought", "checkin", "activity"]
-ENTRY_KINDS: tuple[str, ...] = ("mood", "thought", "checkin", "activity")
-
-
 @dataclass
 class Entry:
     """One thing a person recorded: a mood, a thought record, a check-in, an activity.
@@ -265,6 +261,7 @@ class Ctx:
     plan: dict[str, str] = field(default_factory=dict)  # their safety plan, section -> words
     state: UserState | None = None
     risk: frozenset[str] = frozenset()  # kinds of risk flagged so far in this practice (the engine notes them)
+    records: tuple[str, ...] = ()  # the kinds of entry the practices keep (flows/registry.py)
 
     def render(self, template: str, **variables: Any) -> str:
         return self.content.render(
@@ -332,7 +329,22 @@ class Option:
 
 
 OptionRows = list[list[Option]]
-Acks = list[Reply] | None
+
+
+@dataclass(frozen=True)
+class Goto:
+    """A parse's choice of where they go next (None: the practice ends), with any
+    acknowledgements: a branch is returned, never left in flow data for a router to find."""
+
+    step: str | None
+    acks: tuple[Reply, ...] = ()
+
+
+Acks = list[Reply] | Goto | None
+
+
+class FlowError(Exception):
+    """A flow that names a step it does not have, or goes where it did not declare."""
 
 
 @dataclass(frozen=True)
@@ -340,8 +352,11 @@ class Step:
     """One question: a template, the options offered, how an answer is read, what follows.
 
     `parse` stores what it reads into ctx.data or ctx.settings and may return
-    acknowledgements; it raises `Invalid` with a specific re-prompt. `next` names the
-    following step, or is a function choosing it; None ends the flow.
+    acknowledgements, or a `Goto` naming the next step; it raises `Invalid` with a specific
+    re-prompt. `next` names the following step, or is a function choosing it from what the
+    answers so far say; None ends the flow. `goes_to` declares every step a `Goto` or a
+    function may choose (None: the end), so that each flow's graph is known and checked
+    when it is built.
     """
 
     name: str
@@ -356,9 +371,19 @@ class Step:
     # A tap (or a timer) that keeps them on this step changes its message in place rather
     # than asking again below: a multi-select's toggles, an explanation, a paced phase.
     in_place: bool = False
+    goes_to: tuple[str | None, ...] = ()  # where a `Goto` or a function `next` may lead
 
-    def next_step(self, ctx: Ctx) -> str | None:
-        return self.next(ctx) if callable(self.next) else self.next
+    def next_step(self, ctx: Ctx, chosen: Goto | None = None) -> str | None:
+        """Where they go after this step: a parse's `Goto`, else `next`; never somewhere undeclared."""
+        following = chosen.step if chosen is not None else self.next(ctx) if callable(self.next) else self.next
+        if following not in self.targets:
+            raise FlowError(f"step {self.name!r} went to {following!r}, which it does not declare")
+        return following
+
+    @property
+    def targets(self) -> frozenset[str | None]:
+        """Every step this one may lead to (None: the end)."""
+        return frozenset((*(() if callable(self.next) else (self.next,)), *self.goes_to))
 
 
 @dataclass(frozen=True)
@@ -381,6 +406,49 @@ class Flow:
     # ctx.risk and closes kindly (a thought record never challenges a wish to die).
     ends_on_risk: frozenset[str] = frozenset()
 
+    # A practice where hard words are expected (a safety plan): risk the patterns or the model
+    # find gets a footer naming /crisis rather than the full response, unless it names a
+    # plan, means, time or act.
+    expects_hard_words: bool = False
+    # The steps `begin` may start on (empty: the first step listed).
+    starts: tuple[str, ...] = ()
+
     @staticmethod
     def of(name: str, command: str | None, steps: list[Step], begin: Callable, finish: Callable, **more: Any) -> Flow:
-        return Flow(name, command, {step.name: step for step in steps}, begin, finish, **more)
+        flow = Flow(name, command, {step.name: step for step in steps}, begin, finish, **more)
+        flow.check()
+        return flow
+
+    @property
+    def first_steps(self) -> tuple[str, ...]:
+        return self.starts or tuple(self.steps)[:1]
+
+    def check(self) -> None:
+        """Every step it can reach exists, and every step can be reached: a typo in a
+        branch fails when the flow is built, not when someone takes that branch."""
+        for step in self.steps.values():
+            if callable(step.next) and not step.goes_to:
+                raise FlowError(f"{self.name}.{step.name}: a function chooses its next step; declare where it may go (goes_to)")
+            missing = {t for t in step.targets if t is not None and t not in self.steps}
+            if missing:
+                raise FlowError(f"{self.name}.{step.name}: goes to {sorted(missing)}, which it does not have")
+        unknown = [s for s in self.first_steps if s not in self.steps]
+        if unknown:
+            raise FlowError(f"{self.name}: starts on {unknown}, which it does not have")
+        reached, waiting = set(self.first_steps), list(self.first_steps)
+        while waiting:
+            for target in self.steps[waiting.pop()].targets:
+                if target is not None and target not in reached:
+                    reached.add(target)
+                    waiting.append(target)
+        unreached = [name for name in self.steps if name not in reached]
+        if unreached:
+            raise FlowError(f"{self.name}: no way to reach {unreached}")
+
+    def graph(self) -> str:
+        """The flow as text, a step a line: "situation -> emotions | thought"."""
+        lines = [f"{self.name} (starts on {', '.join(self.first_steps)})"]
+        for step in self.steps.values():
+            targets = sorted((t or "end" for t in step.targets), key=lambda t: (t == "end", t))
+            lines.append(f"  {step.name} -> {' | '.join(targets)}")
+        return "\n".join(lines)

@@ -18,9 +18,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 from weakref import WeakValueDictionary
 
-from flows.practices import commands, crisis, nudges
 from flows.dialogue import safety
-from flows.lib import schedule
+from flows.dialogue.registry import Pressed, Registry
 from flows.lib.content import Content
 from flows.lib.risk_model import WHOLE_TEXT_CHARS
 from flows.lib.risk_screen import ASK, NOTHING, RESPOND, Context, Finding
@@ -33,6 +32,7 @@ from flows.dialogue.core import (
     Entry,
     Flow,
     FlowState,
+    Goto,
     Incoming,
     Invalid,
     Reply,
@@ -98,16 +98,17 @@ class Engine:
         self,
         store: Store,
         content: Content,
-        flows: list[Flow],
+        registry: Registry,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         bot: Bot = Bot(),
     ) -> None:
         self.store = store
         self.content = content
-        self.flows = {flow.name: flow for flow in flows}
+        self.registry = registry
+        self.flows = registry.flows
         # A flow without a command is started by a button (rating a planned activity).
-        self.flow_commands = {flow.command: flow for flow in flows if flow.command}
+        self.flow_commands = registry.flow_commands
         self.clock = clock
         self.bot = bot
         self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
@@ -118,7 +119,7 @@ class Engine:
 
     @property
     def command_names(self) -> list[str]:
-        return [*self.flow_commands, *commands.INTERRUPTS, "cancel"]
+        return [*self.registry.command_names, "cancel"]
 
     # ----------------------------------------------------------------- front door
 
@@ -158,8 +159,7 @@ class Engine:
                 replies = self._ask(state, incoming, finding)
             else:
                 replies = self._route(state, incoming)
-            self._keep_or_forget_safety_plan(state)
-            self._keep_prompt_scheduled(state)
+            self._after_update(state)
             await self.store.save(state)
             if not await deliver(replies):
                 log.info("user %s cannot be reached; marked inactive", incoming.user_id)
@@ -169,10 +169,15 @@ class Engine:
 
     async def nudge(self, user_id: int, chat_id: int, due: Due, deliver: Deliver = _keep) -> list[Reply]:
         """Send something that fell due (a claimed scheduled row), one person at a time."""
+        scheduled = self.registry.scheduled.get(due.kind)
+        if scheduled is None:
+            log.warning("nothing sends scheduled rows of kind %s", due.kind)
+            return []
         async with self._lock(user_id):
             state = await self.store.load(user_id, chat_id)
-            state.history = await self.store.history(user_id)
-            replies = nudges.replies(self._ctx(state), due)
+            if scheduled.needs_history:
+                state.history = await self.store.history(user_id)
+            replies = scheduled.send(self._ctx(state), due)
             self._schedule_following(state, due, after_today=True)
             await self.store.save(state)
             if replies and not await deliver(replies):
@@ -182,19 +187,23 @@ class Engine:
 
     async def missed(self, user_id: int, chat_id: int, due: Due) -> None:
         """Something fell due while the bot was down too long to send it late."""
+        scheduled = self.registry.scheduled.get(due.kind)
+        if scheduled is None:
+            return
         async with self._lock(user_id):
             state = await self.store.load(user_id, chat_id)
-            state.history = await self.store.history(user_id)
-            nudges.missed(self._ctx(state), due)
+            if scheduled.needs_history:
+                state.history = await self.store.history(user_id)
+            scheduled.missed(self._ctx(state), due)
             self._schedule_following(state, due, after_today=False)
             await self.store.save(state)
 
     def _schedule_following(self, state: UserState, due: Due, after_today: bool) -> None:
-        """A daily prompt, sent or missed, makes way for the next one."""
-        if due.kind == "mood_prompt":
-            following = schedule.next_mood_prompt(self.clock(), state.settings, after_today=after_today)
-            if following:
-                state.schedule.append(following)
+        """A repeating row (a daily prompt), sent or missed, makes way for the next one."""
+        following = self.registry.scheduled[due.kind].following
+        after = following(self.clock(), state.settings, after_today) if following else None
+        if after:
+            state.schedule.append(after)
 
     async def current_prompt(self, user_id: int, chat_id: int) -> list[Reply]:
         """The question the person is on, if any: for picking up after an error or a restart."""
@@ -211,39 +220,32 @@ class Engine:
     # ------------------------------------------------------------ what is loaded
 
     async def _load_what_is_needed(self, state: UserState, incoming: Incoming) -> None:
-        """Their entries, only for what reads them (a journal page, an export, a plan)."""
+        """Their entries, only for what reads them (a journal page, an export, a plan), and
+        what a command says it loads (an export: the risk responses and the reminders)."""
         if self._needs_history(state, incoming):
             state.history = await self.store.history(state.user_id)
-        if incoming.kind == "command" and incoming.command == "export":
-            state.extra = {
-                "risk_events": await self.store.risk_events(state.user_id),
-                "scheduled": await self.store.scheduled(state.user_id),
-            }
+        command = self.registry.commands.get(incoming.command) if incoming.kind == "command" else None
+        if command is not None and command.loads:
+            loaders = {"risk_events": self.store.risk_events, "scheduled": self.store.scheduled}
+            state.extra = {name: await loaders[name](state.user_id) for name in sorted(command.loads)}
 
     def _needs_history(self, state: UserState, incoming: Incoming) -> bool:
         if incoming.kind == "command":
-            flow = self.flow_commands.get(incoming.command)
-            return flow.needs_history if flow else incoming.command in commands.NEEDS_HISTORY
+            wanted = self.flow_commands.get(incoming.command) or self.registry.commands.get(incoming.command)
+            if wanted is not None and wanted.needs_history:
+                return True
         if incoming.kind == "button" and incoming.data.startswith(f"{GLOBAL}:"):
-            action = incoming.data.split(":")[1] if incoming.data.count(":") else ""
-            if action in nudges.NEEDS_HISTORY or action in commands.BUTTONS_NEEDING_HISTORY:
+            button = self.registry.buttons.get(incoming.data.split(":")[1])
+            if button is not None and button.needs_history:
                 return True
         flows = [state.flow, *state.suspended]
         return any(f is not None and self.flows[f.name].needs_history for f in flows)
 
-    def _keep_prompt_scheduled(self, state: UserState) -> None:
-        """When their check-in time or time zone changes, the daily prompt moves at once."""
-        settings = state.settings
-        wanted = schedule.prompt_setting(settings) if settings.onboarded else None
-        if wanted == settings.prompt_for:
-            return
-        state.unschedule.append(("mood_prompt", None))
-        settings.prompt_for = wanted
-        following = schedule.next_mood_prompt(self.clock(), settings) if wanted else None
-        if following:
-            # The same local date's key may already be used: a prompt sent earlier today
-            # is not sent again at the new time.
-            state.schedule.append(following)
+    def _after_update(self, state: UserState) -> None:
+        """What practices keep in step after any update (a prompt moved with a new setting)."""
+        ctx = self._ctx(state)
+        for hook in self.registry.after_update:
+            hook(ctx)
 
     # --------------------------------------------------------------------- safety
 
@@ -293,7 +295,7 @@ class Engine:
         risk (incoming is then None)."""
         now = self.clock()
         typed = held is not None or (incoming is not None and incoming.kind == "text")
-        if self._in_flow(state, "safetyplan") and not kinds & {"plan", "act"}:
+        if state.flow is not None and self.flows[state.flow.name].expects_hard_words and not kinds & {"plan", "act"}:
             # Writing a safety plan means writing about hard times: a footer, not an alarm.
             return [*self._as_answer(state, incoming, held, choice), self._say("safety/plan_footer")]
         question, state.safety.question = state.safety.question, None
@@ -388,21 +390,6 @@ class Engine:
             return None
         return question.get("held")
 
-    def _keep_or_forget_safety_plan(self, state: UserState) -> None:
-        """Without consent nothing they write outlives the practice; a plan written while they
-        agreed stays when they withdraw it (they can /delete it)."""
-        s = state.safety
-        if state.settings.consent:
-            if s.plan:
-                s.plan_kept = True
-        elif not s.plan_kept and not self._in_flow(state, "safetyplan"):
-            s.plan = {}
-
-
-    @staticmethod
-    def _in_flow(state: UserState, name: str) -> bool:
-        return state.flow is not None and state.flow.name == name
-
     # -------------------------------------------------------------------- routing
 
     def _route(self, state: UserState, incoming: Incoming, risk: frozenset[str] = frozenset()) -> list[Reply]:
@@ -431,11 +418,11 @@ class Engine:
             return self._start_flow(state, self.flow_commands[name], data={"args": args.strip()} if args.strip() else None)
         if name == "cancel":
             return self._cancel(state)
-        interrupt = commands.INTERRUPTS.get(name)
-        if interrupt is None:
+        command = self.registry.commands.get(name)
+        if command is None:
             return [self._say("general/unknown_command", command=name), *self._current_prompt(state)]
         # Answered at once; the flow stays where it was and its question is asked again.
-        return [*interrupt(self._ctx(state), args), *self._current_prompt(state)]
+        return [*command.answer(self._ctx(state), args), *self._current_prompt(state)]
 
     def _button(self, state: UserState, data: str, in_place: bool = False) -> list[Reply]:
         prefix, _, value = data.partition(":")
@@ -452,38 +439,40 @@ class Engine:
 
     def _global_button(self, state: UserState, value: str) -> list[Reply]:
         action, _, argument = value.partition(":")
-        if action == "settings":
-            return self._start_flow(state, self.flows["settings"])
-        if action == "crisis":
-            return [*crisis.replies(self._ctx(state), argument or None), *self._current_prompt(state)]
-        if action == "tz":
-            return [*commands.timezone(self._ctx(state), argument), *self._current_prompt(state)]
+        detour = self._detour_button(state, action, argument)
+        if detour is not None:
+            return detour
+        button = self.registry.buttons.get(action)
+        if button is None:
+            return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
+        return self._pressed(state, button.press(self._ctx(state), argument))
+
+    def _pressed(self, state: UserState, pressed: Pressed) -> list[Reply]:
+        if pressed.start is None:
+            return [*pressed.replies, *self._current_prompt(state)]
+        state.safety.someone_asked_at = None  # starting a practice moves on from "Is there someone ...?"
+        started = self._start_flow(state, self.flows[pressed.start], interrupting=pressed.interrupting, data=pressed.data)
+        return [*pressed.replies, *started]
+
+    def _detour_button(self, state: UserState, action: str, argument: str) -> list[Reply] | None:
+        """The safety detour's own buttons: its menu, the one-tap question, "someone"."""
         if action == "safe":
             return safety.answer_safe(self._ctx(state), state, argument, in_flow=self._carries_on(state))
         if action == "someone":
             return safety.answer_someone(self._ctx(state), state, argument == "none", in_flow=self._carries_on(state))
         if action == "ask":
             return self._answer_question(state, yes=argument == "yes")
-        if action in ("carry", "stop", "plan"):
-            state.safety.someone_asked_at = None
         if action == "carry":
+            state.safety.someone_asked_at = None
             waiting = [Reply(text) for text in state.safety.waiting]
             state.safety.waiting = []
             return [*waiting, *self._current_prompt(state)] or [self._say("safety/carry_on_idle")]
         if action == "stop":
+            state.safety.someone_asked_at = None
             state.flow = None
             state.safety.waiting = []
             return [self._say("safety/stopped")]
-        if action == "plan":
-            return self._start_flow(state, self.flows["safetyplan"])
-        ctx = self._ctx(state)
-        handled = nudges.button(ctx, action, argument) or commands.button(ctx, action, argument)
-        if handled is not None:
-            replies, start, data = handled
-            if start is not None:  # a short practice of its own; the current one waits
-                return [*replies, *self._start_flow(state, self.flows[start], interrupting=True, data=data)]
-            return [*replies, *self._current_prompt(state)]
-        return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
+        return None
 
     def _carries_on(self, state: UserState) -> bool:
         """Is there a practice (or its closing words) to carry on with after the safety detour?"""
@@ -555,13 +544,15 @@ class Engine:
         try:
             if answer.text is not None and len(answer.text) > step.max_chars:
                 raise Invalid("general/too_long", limit=step.max_chars)
-            acks = step.parse(ctx, answer) or []
+            parsed = step.parse(ctx, answer)
         except Invalid as invalid:
             if not ends:
                 text = ctx.render(invalid.template, **invalid.variables)
                 return [Reply(text, self._buttons(step, ctx, state.flow.seq))]
-            acks = []  # words where a number was asked: they still count, and end the practice
-        following = None if ends else step.next_step(ctx)
+            parsed = None  # words where a number was asked: they still count, and end the practice
+        chosen = parsed if isinstance(parsed, Goto) else None
+        acks = list(chosen.acks) if chosen is not None else parsed or []
+        following = None if ends else step.next_step(ctx, chosen)
         if following is None:
             state.flow = state.suspended.pop() if state.suspended else None
             return [*acks, *flow.finish(ctx), *self._current_prompt(state)]
@@ -594,22 +585,25 @@ class Engine:
     def _ctx(self, state: UserState) -> Ctx:
         data = state.flow.data if state.flow else {}
         risk = frozenset(state.flow.risk) if state.flow else frozenset()
-        return Ctx(state.settings, data, self.content, self.clock(), state.safety.plan, state, risk)
+        return Ctx(state.settings, data, self.content, self.clock(), state.safety.plan, state, risk, self.registry.records)
 
     def _say(self, template: str, **variables: object) -> Reply:
         return Reply(self.content.render(template, **variables))
 
     def _group_chat(self, incoming: Incoming) -> list[Reply]:
-        """Groups get /crisis and a pointer to a private chat; nothing is stored."""
-        ctx = Ctx(Settings(), {}, self.content, self.clock())
-        if incoming.kind == "command" and incoming.command == "crisis":
-            return crisis.replies(ctx, incoming.args.strip() or None)
-        if incoming.kind == "button":
-            prefix, _, value = incoming.data.partition(":")
-            action, _, country = value.partition(":")
-            if prefix == GLOBAL and action == "crisis":
-                return crisis.replies(ctx, country or None)
+        """Groups get the commands and buttons meant for them (/crisis) and a pointer to a
+        private chat for the rest; nothing is stored."""
+        ctx = Ctx(Settings(), {}, self.content, self.clock(), records=self.registry.records)
         if incoming.kind == "command":
+            command = self.registry.commands.get(incoming.command)
+            if command is not None and command.groups:
+                return command.answer(ctx, incoming.args)
             link = Button(self.content.button("open_private_chat"), url=self.bot.link)
             return [Reply(self.content.render("general/group_chat"), ((link,),))]
+        if incoming.kind == "button":
+            prefix, _, value = incoming.data.partition(":")
+            action, _, argument = value.partition(":")
+            button = self.registry.buttons.get(action)
+            if prefix == GLOBAL and button is not None and button.groups:
+                return button.press(ctx, argument).replies
         return []

@@ -23,7 +23,8 @@ from typing import Any
 
 from flows.lib import scales
 from flows.lib.content import Exercise
-from flows.dialogue.core import HIDDEN, Acks, Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
+from flows.dialogue.registry import Practice
+from flows.dialogue.core import HIDDEN, Acks, Answer, Ctx, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
 
 BEFORE, CHOOSE, SAFEGUARD, PHASE, AFTER = "before", "choose", "safeguard", "phase", "after"
 # Option values (they go into button data after the question's number).
@@ -79,18 +80,17 @@ def _is_last_phase(ctx: Ctx) -> bool:
     return ctx.data.get("round", 1) >= chosen.rounds and ctx.data.get("index", 0) >= len(chosen.step) - 1
 
 
-def _advance(ctx: Ctx) -> None:
+def _advance(ctx: Ctx) -> Goto:
     """On to the next phase, the next round, or (after the last) the mood after."""
     if _is_last_phase(ctx):
-        ctx.data["then"] = AFTER
-        return
+        return Goto(AFTER)
     chosen = _chosen(ctx)
     index = ctx.data.get("index", 0) + 1
     if index >= len(chosen.step):
         ctx.data["round"] = ctx.data.get("round", 1) + 1
         index = 0
     ctx.data["index"] = index
-    ctx.data["then"] = PHASE
+    return Goto(PHASE)
 
 
 def _begin_exercise(ctx: Ctx, exercise_id: str) -> None:
@@ -173,16 +173,14 @@ def read_safeguard(ctx: Ctx, answer: Answer) -> Acks:
     if said in (START, NEXT, PACED):
         _begin_exercise(ctx, _chosen(ctx).id)
         ctx.data["paced"] = said == PACED
-        ctx.data["then"] = PHASE
-    elif said == OTHER:
-        ctx.data["then"] = CHOOSE
-    elif said == INSTEAD and exercise(ctx, GROUNDING) is not None:
+        return Goto(PHASE)
+    if said == OTHER:
+        return Goto(CHOOSE)
+    if said == INSTEAD and exercise(ctx, GROUNDING) is not None:
         ctx.data["switched_from"] = ctx.data.get("exercise")
         ctx.data["exercise"] = GROUNDING
-        ctx.data["then"] = SAFEGUARD  # grounding's own safeguard, then its Start
-    else:
-        raise Invalid("checkin/safeguard_tap", **safeguard_variables(ctx))
-    return None
+        return Goto(SAFEGUARD)  # grounding's own safeguard, then its Start
+    raise Invalid("checkin/safeguard_tap", **safeguard_variables(ctx))
 
 
 # ---------------------------------------------------------------------------- phases
@@ -213,22 +211,20 @@ def read_phase(ctx: Ctx, answer: Answer) -> Acks:
     said = answer.choice if answer.choice is not None else TYPED_WORDS.get(_word(answer.text))
     if said == STOP:
         ctx.data["stopped"] = True
-        ctx.data["then"] = AFTER
-    elif said == NEXT:
-        _advance(ctx)
-    elif said == INSTEAD and _chosen(ctx).id == BODY_SCAN and exercise(ctx, GROUNDING) is not None:
+        return Goto(AFTER)
+    if said == NEXT:
+        return _advance(ctx)
+    if said == INSTEAD and _chosen(ctx).id == BODY_SCAN and exercise(ctx, GROUNDING) is not None:
         ctx.data["switched_from"] = BODY_SCAN
         ctx.data["exercise"] = GROUNDING
-        ctx.data["then"] = SAFEGUARD
-    elif answer.text and _waits_for_words(ctx):
+        return Goto(SAFEGUARD)
+    if answer.text and _waits_for_words(ctx):
         # Kept as their answer, never shown back during the exercise: only acknowledged.
         ctx.data.setdefault("noticed", []).append(answer.text)
         # A plain "noted" fits the next prompt, unless screening flagged the words.
         ctx.data["ack"] = not answer.flagged
-        _advance(ctx)
-    else:
-        raise Invalid("checkin/phase_tap", **phase_variables(ctx))
-    return None
+        return _advance(ctx)
+    raise Invalid("checkin/phase_tap", **phase_variables(ctx))
 
 
 def paced_timer(ctx: Ctx) -> tuple[float, str] | None:
@@ -309,9 +305,9 @@ FLOW = Flow.of(
         Step(BEFORE, "checkin/mood_before", read_before, CHOOSE, options=lambda ctx: scales.options(10)),
         Step(CHOOSE, "checkin/choose", read_choice, SAFEGUARD, options=choose_options,
              variables=choose_variables, max_chars=100),
-        Step(SAFEGUARD, "checkin/safeguard", read_safeguard, lambda ctx: ctx.data["then"],
+        Step(SAFEGUARD, "checkin/safeguard", read_safeguard, PHASE, goes_to=(CHOOSE, SAFEGUARD),
              options=safeguard_options, variables=safeguard_variables, max_chars=100),
-        Step(PHASE, "checkin/phase", read_phase, lambda ctx: ctx.data["then"], timer=paced_timer,
+        Step(PHASE, "checkin/phase", read_phase, PHASE, goes_to=(AFTER, SAFEGUARD), timer=paced_timer,
              options=phase_options, variables=phase_variables, max_chars=NOTICED_CHARS, in_place=True),
         Step(AFTER, "checkin/mood_after", read_after, None, options=lambda ctx: scales.options(10),
              variables=after_variables, max_chars=100),
@@ -320,3 +316,5 @@ FLOW = Flow.of(
     finish,
     cancelled=cancelled,
 )
+
+PRACTICE = Practice(flows=(FLOW,), records=("checkin",))

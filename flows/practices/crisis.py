@@ -12,6 +12,7 @@ from flows.lib import markup, places
 from flows.practices import safetyplan
 from flows.lib.content import Content, ContentError
 from flows.dialogue.core import Button, Ctx, Reply, Settings, in_rows
+from flows.dialogue.registry import Command, GlobalButton, Practice, Pressed
 
 BUTTONS_PER_ROW = 3
 STALE_AFTER = timedelta(days=365)  # lines change: re-check every entry at least once a year
@@ -66,3 +67,14 @@ def stale_entries(content: Content, today: date) -> list[str]:
         if today - directory.checked > STALE_AFTER:
             stale.append(f"international: {directory.name} (checked {directory.checked.isoformat()})")
     return stale
+
+
+def show(ctx: Ctx, args: str) -> list[Reply]:
+    return replies(ctx, args.strip() or None)
+
+
+# /crisis and its country buttons work everywhere, group chats included.
+PRACTICE = Practice(
+    commands=(Command("crisis", show, groups=True),),
+    buttons=(GlobalButton("crisis", lambda ctx, country: Pressed(replies(ctx, country or None)), groups=True),),
+)

@@ -7,17 +7,17 @@ quoted back: the entry says they are hidden, with a button to see them.
 
 from __future__ import annotations
 
-from flows.dialogue.core import ENTRY_KINDS, Button, Ctx, Entry, Reply
+from flows.dialogue.core import Button, Ctx, Entry, Reply
+from flows.dialogue.registry import Command, GlobalButton, Practice, Pressed
 
 PER_PAGE = 5
 FIELD_CHARS = 300  # one field of one entry on a page
 ALL = "all"
-BUTTONS = ("j", "jv")  # a page; hidden words shown
 
 
 def show(ctx: Ctx, args: str) -> list[Reply]:
     kind = args.strip().lower().rstrip("s") if args.strip() else ALL
-    if kind not in (ALL, *ENTRY_KINDS):
+    if kind not in (ALL, *ctx.records):
         kind = ALL
     return [page(ctx, kind, 0)]
 
@@ -43,7 +43,7 @@ def page(ctx: Ctx, kind: str, number: int) -> Reply:
         nav.append(Button(ctx.button("next"), data=f"g:j:{kind}:{number + 1}"))
     filters = [
         Button(("✓ " if k == kind else "") + ctx.button(f"journal_{k}"), data=f"g:j:{k}:0")
-        for k in (ALL, *ENTRY_KINDS)
+        for k in (ALL, *ctx.records)
     ]
     reveal = [Button(ctx.button("show_hidden", number=e.id), data=f"g:jv:{e.id}") for e in shown if e.data.get("hidden")]
     rows = [row for row in (nav, filters[:3], filters[3:], reveal) if row]
@@ -72,16 +72,27 @@ def view(entry: Entry) -> dict:
     return {"id": entry.id, "kind": entry.kind, "at": entry.at, "data": fields, "hidden": bool(hidden)}
 
 
-def button(ctx: Ctx, action: str, argument: str) -> list[Reply] | None:
-    if action == "j":
-        kind, _, number = argument.partition(":")
-        if kind not in (ALL, *ENTRY_KINDS) or not number.isdigit():
-            return [Reply(ctx.render("general/stale_button", in_flow=False))]
-        return [page(ctx, kind, int(number))]
-    if action == "jv":  # their own hidden words, shown once when they ask
-        entry = next((e for e in ctx.history if argument.isdigit() and e.id == int(argument)), None)
-        if entry is None:
-            return [Reply(ctx.render("journal/not_yours"))]
-        words = {k: v for k, v in entry.data.items() if k in entry.data.get("hidden", [])}
-        return [Reply(ctx.render("journal/hidden_words", words=words))]
-    return None
+def press_page(ctx: Ctx, argument: str) -> Pressed:
+    """g:j:<kind>:<page>"""
+    kind, _, number = argument.partition(":")
+    if kind not in (ALL, *ctx.records) or not number.isdigit():
+        return Pressed([Reply(ctx.render("general/stale_button", in_flow=False))])
+    return Pressed([page(ctx, kind, int(number))])
+
+
+def press_show_hidden(ctx: Ctx, argument: str) -> Pressed:
+    """g:jv:<entry id>: their own hidden words, shown once when they ask."""
+    entry = next((e for e in ctx.history if argument.isdigit() and e.id == int(argument)), None)
+    if entry is None:
+        return Pressed([Reply(ctx.render("journal/not_yours"))])
+    words = {k: v for k, v in entry.data.items() if k in entry.data.get("hidden", [])}
+    return Pressed([Reply(ctx.render("journal/hidden_words", words=words))])
+
+
+PRACTICE = Practice(
+    commands=(Command("journal", show, needs_history=True),),
+    buttons=(
+        GlobalButton("j", press_page, needs_history=True),
+        GlobalButton("jv", press_show_hidden, needs_history=True),
+    ),
+)

@@ -1,8 +1,11 @@
 """/mood: a mood from 0 to 10 with one tap, then optional emotion words and a note.
 
 Several entries a day are fine; each has its time. A low mood gently offers /checkin or
-/thought; low moods on most days over two weeks gently suggest talking to a doctor. The
-daily mood prompt (flows/practices/nudges.py) logs a mood with one tap through `log` below.
+/thought; low moods on most days over two weeks gently suggest talking to a doctor.
+
+The daily mood prompt, at their check-in time, carries the scale: one tap logs a mood. It is
+a scheduled row holding only a key and a time; it moves at once when their check-in time or
+time zone changes, and is not sent on a day they already logged a mood.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from datetime import timedelta
 
 from flows.practices import emotions
 from flows.lib import scales, schedule
-from flows.dialogue.core import HIDDEN, Answer, Ctx, Entry, Flow, Option, OptionRows, Reply, Step
+from flows.dialogue.core import HIDDEN, Answer, Button, Ctx, Due, Entry, Flow, Option, OptionRows, Reply, Step
+from flows.dialogue.registry import GlobalButton, Practice, Pressed, Scheduled
 
 SCORE, EMOTIONS, NOTE = "score", "emotions", "note"
 SKIP = "skip"
@@ -92,11 +96,59 @@ FLOW = Flow.of(
     [
         Step(SCORE, "mood/score", read_score, EMOTIONS, options=lambda ctx: scales.options(10)),
         Step(EMOTIONS, "mood/emotions", read_emotions,
-             lambda ctx: NOTE if ctx.data.get("emotions_done") else EMOTIONS, options=emotions.options, max_chars=300,
+             lambda ctx: NOTE if ctx.data.get("emotions_done") else EMOTIONS, goes_to=(NOTE, EMOTIONS),
+             options=emotions.options, max_chars=300,
              in_place=True),
         Step(NOTE, "mood/note", read_note, None, options=note_options, max_chars=NOTE_CHARS),
     ],
     begin,
     finish,
     needs_history=True,
+)
+
+
+# ----------------------------------------------------------------- the daily prompt
+
+PROMPT = "mood_prompt"
+
+
+def send_prompt(ctx: Ctx, due: Due) -> list[Reply]:
+    """The daily prompt, with the scale in it: one tap logs the mood. Not sent if they
+    already logged a mood this (local) day."""
+    today = schedule.local_date(ctx.now, ctx.settings)
+    for entry in ctx.history:
+        if entry.kind == "mood" and schedule.local_day_of(entry.at, ctx.settings) == today:
+            return []
+    rows = tuple(tuple(Button(option.label, data=f"g:mp:{option.value}") for option in row) for row in scales.options(10))
+    return [Reply(ctx.render("nudge/mood_prompt"), rows)]
+
+
+def press_prompt(ctx: Ctx, argument: str) -> Pressed:
+    """g:mp:<score>, a tap on the daily prompt's scale."""
+    if not argument.isdigit() or not 0 <= int(argument) <= 10:
+        return Pressed([Reply(ctx.render("general/stale_button", in_flow=False))])
+    return Pressed(after(ctx, log(ctx, int(argument))))
+
+
+def keep_prompt_scheduled(ctx: Ctx) -> None:
+    """When their check-in time or time zone changes, the daily prompt moves at once."""
+    settings = ctx.settings
+    wanted = schedule.prompt_setting(settings) if settings.onboarded else None
+    if wanted == settings.prompt_for:
+        return
+    ctx.unschedule(PROMPT)
+    settings.prompt_for = wanted
+    following = schedule.next_mood_prompt(ctx.now, settings) if wanted else None
+    if following:
+        # The same local date's key may already be used: a prompt sent earlier today is
+        # not sent again at the new time.
+        ctx.schedule(following)
+
+
+PRACTICE = Practice(
+    flows=(FLOW,),
+    buttons=(GlobalButton("mp", press_prompt, needs_history=True),),
+    scheduled=(Scheduled(PROMPT, send_prompt, following=schedule.next_mood_prompt, needs_history=True),),
+    records=("mood",),
+    after_update=(keep_prompt_scheduled,),
 )

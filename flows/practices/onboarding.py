@@ -7,6 +7,7 @@ back and shown their settings; running /start again never loses anything.
 from __future__ import annotations
 
 from flows.dialogue.core import Answer, Button, Ctx, Flow, Reply, Step
+from flows.dialogue.registry import Practice
 from flows.practices.fields import FIELDS
 
 SETUP = ["consent", "country", "timezone", "reminder"]
@@ -42,3 +43,5 @@ def _step(index: int, field: str) -> Step:
 
 
 FLOW = Flow.of("onboarding", "start", [_step(i, field) for i, field in enumerate(SETUP)], begin, finish)
+
+PRACTICE = Practice(flows=(FLOW,))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flows.lib.content import PlanSection
 from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
+from flows.dialogue.registry import GlobalButton, Practice, Pressed
 
 MENU, PICK, SECTION = "menu", "pick", "section"
 SKIP, KEEP, SUGGESTED, EDIT, DONE = "skip", "keep", "suggested", "edit", "done"
@@ -149,10 +150,34 @@ FLOW = Flow.of(
     "safetyplan",
     "safetyplan",
     [
-        Step(MENU, "safetyplan/menu", read_menu, lambda ctx: PICK if ctx.data["menu"] == EDIT else None, menu_options),
+        Step(MENU, "safetyplan/menu", read_menu, lambda ctx: PICK if ctx.data["menu"] == EDIT else None, menu_options,
+             goes_to=(PICK, None)),
         Step(PICK, "safetyplan/pick", read_pick, SECTION, pick_options),
-        Step(SECTION, "safetyplan/ask", read_section, after_section, section_options, section_variables),
+        Step(SECTION, "safetyplan/ask", read_section, after_section, section_options, section_variables,
+             goes_to=(SECTION, None)),
     ],
     begin,
     finish,
+    expects_hard_words=True,  # writing a safety plan means writing about hard times
+)
+
+
+def keep_or_forget(ctx: Ctx) -> None:
+    """Without consent nothing they write outlives the practice; a plan written while they
+    agreed stays when they withdraw it (they can /delete it)."""
+    state = ctx.state
+    assert state is not None
+    safety = state.safety
+    if state.settings.consent:
+        if safety.plan:
+            safety.plan_kept = True
+    elif not safety.plan_kept and not (state.flow is not None and state.flow.name == FLOW.name):
+        safety.plan = {}
+
+
+PRACTICE = Practice(
+    flows=(FLOW,),
+    # [My safety plan] in the safety menu: the practice they were in is left.
+    buttons=(GlobalButton("plan", lambda ctx, argument: Pressed([], start=FLOW.name, interrupting=False)),),
+    after_update=(keep_or_forget,),
 )

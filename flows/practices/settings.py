@@ -1,10 +1,14 @@
-"""/settings: every setting behind a button, each changed with the same questions as /start."""
+"""/settings: every setting behind a button, each changed with the same questions as /start;
+and the shortcuts /country, /timezone and /reminder, which change one at once."""
 
 from __future__ import annotations
 
+from functools import partial
+
+from flows.dialogue.core import Answer, Ctx, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
+from flows.dialogue.registry import Command, GlobalButton, Practice, Pressed
 from flows.lib import places
-from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
-from flows.practices.fields import FIELDS, SKIP, needs_timezone
+from flows.practices.fields import FIELDS, SKIP, acknowledge, needs_timezone
 
 DONE = "done"
 MENU = "menu"
@@ -30,43 +34,61 @@ def menu_options(ctx: Ctx) -> OptionRows:
     ]
 
 
-def read_menu(ctx: Ctx, answer: Answer) -> None:
+def read_menu(ctx: Ctx, answer: Answer) -> Goto:
     chosen = (answer.choice or answer.text or "").strip().lower()
     if chosen not in FIELDS and chosen != DONE:
         raise Invalid("settings/menu_tap")
-    ctx.data["field"] = chosen
+    return Goto(None if chosen == DONE else chosen)
 
 
 def read_field(field: str):
-    def read(ctx: Ctx, answer: Answer) -> list[Reply]:
+    def read(ctx: Ctx, answer: Answer) -> Goto:
         FIELDS[field].read(ctx, answer)
         if answer.choice == SKIP:
-            return []
-        ctx.data["changed"] = True
-        return [Reply(ctx.render(f"settings/{field}_set"))]
+            return Goto(MENU)
+        said = (Reply(ctx.render(f"settings/{field}_set")),)
+        if field == "country" and needs_timezone(ctx):  # a new country: its time zone next
+            return Goto("timezone", said)
+        return Goto(MENU, said)
 
     return read
 
 
-def after_field(ctx: Ctx) -> str | None:
-    changed = ctx.data.pop("changed", False)
-    if ctx.data.pop("field", None) == "country" and changed and needs_timezone(ctx):
-        ctx.data["field"] = "timezone"
-        return "timezone"
-    return MENU
-
-
 def field_step(field: str) -> Step:
-    return Step(field, f"ask/{field}", read_field(field), after_field, FIELDS[field].options)
+    goes_to = ("timezone",) if field == "country" else ()
+    return Step(field, f"ask/{field}", read_field(field), MENU, goes_to=goes_to, options=FIELDS[field].options)
 
 
 FLOW = Flow.of(
     "settings",
     "settings",
     [
-        Step(MENU, "settings/menu", read_menu, lambda ctx: None if ctx.data["field"] == DONE else ctx.data["field"], menu_options),
+        Step(MENU, "settings/menu", read_menu, None, goes_to=tuple(FIELDS), options=menu_options),
         *(field_step(field) for field in FIELDS),
     ],
     begin,
     finish,
+)
+
+
+def change_setting(field: str, ctx: Ctx, args: str) -> list[Reply]:
+    """/country, /timezone, /reminder: with an argument, change it; without, say how."""
+    said = args.strip()
+    if not said:
+        return [Reply(ctx.render(f"settings/{field}_usage"))]
+    try:
+        FIELDS[field].read(ctx, Answer(text=said))
+    except Invalid as invalid:
+        return [Reply(ctx.render(invalid.template, **invalid.variables))]
+    return acknowledge(ctx, field)
+
+
+PRACTICE = Practice(
+    flows=(FLOW,),
+    commands=tuple(Command(field, partial(change_setting, field)) for field in ("country", "timezone", "reminder")),
+    buttons=(
+        # [Settings] (the practice they were in is left), and a suggested time zone's button.
+        GlobalButton("settings", lambda ctx, argument: Pressed([], start=FLOW.name, interrupting=False)),
+        GlobalButton("tz", lambda ctx, zone: Pressed(change_setting("timezone", ctx, zone))),
+    ),
 )

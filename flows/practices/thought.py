@@ -39,6 +39,7 @@ from flows.practices import emotions
 from flows.dialogue import safety
 from flows.lib import scales
 from flows.lib.content import Trap
+from flows.dialogue.registry import Practice
 from flows.dialogue.core import (
     HIDDEN,
     Answer,
@@ -446,30 +447,33 @@ def finish(ctx: Ctx) -> list[Reply]:
 
 STEPS = [
     Step(MODE, "thought/mode", read_mode, SITUATION, options=mode_options),
-    Step(SITUATION, "thought/situation", read_situation, after_situation,
+    Step(SITUATION, "thought/situation", read_situation, after_situation, goes_to=(THOUGHT, EMOTIONS),
          variables=lambda ctx: position(ctx, SITUATION)),
-    Step(EMOTIONS, "thought/emotions", read_emotions, after_emotions, options=emotions.options,
+    Step(EMOTIONS, "thought/emotions", read_emotions, after_emotions, goes_to=(EMOTIONS, THOUGHT, INTENSITY, STRONGEST),
+         options=emotions.options,
          variables=lambda ctx: position(ctx, EMOTIONS), max_chars=300, in_place=True),
     Step(STRONGEST, "thought/strongest", read_strongest, INTENSITY, options=strongest_options,
          variables=lambda ctx: position(ctx, STRONGEST), max_chars=EMOTION_CHARS),
     Step(INTENSITY, "thought/intensity", read_intensity, THOUGHT, options=lambda ctx: scales.options(100),
          variables=lambda ctx: emotion_variables(ctx, INTENSITY)),
-    Step(THOUGHT, "thought/thought", read_thought, after_thought,
+    Step(THOUGHT, "thought/thought", read_thought, after_thought, goes_to=(TRAPS, BELIEF),
          variables=lambda ctx: position(ctx, THOUGHT)),
     Step(BELIEF, "thought/belief", read_belief, TRAPS, options=lambda ctx: scales.options(100),
          variables=lambda ctx: position(ctx, BELIEF)),
     Step(TRAPS, "thought/traps", read_traps, after_traps, options=trap_options, variables=trap_variables,
-         in_place=True),
+         in_place=True, goes_to=(TRAPS, BALANCED, EVIDENCE_FOR)),
     Step(EVIDENCE_FOR, "thought/evidence_for", read_evidence(EVIDENCE_FOR),
          EVIDENCE_AGAINST, options=skip_options, variables=evidence_variables(EVIDENCE_FOR)),
     Step(EVIDENCE_AGAINST, "thought/evidence_against", read_evidence(EVIDENCE_AGAINST),
          BALANCED, options=skip_options, variables=evidence_variables(EVIDENCE_AGAINST)),
-    Step(BALANCED, "thought/balanced", read_balanced, after_balanced,
+    Step(BALANCED, "thought/balanced", read_balanced, after_balanced, goes_to=(None, BELIEF_AFTER),
          variables=lambda ctx: {**position(ctx, BALANCED), "quote": quote(ctx)}),
     Step(BELIEF_AFTER, "thought/belief_after", read_rerate("belief_after"), after_belief_rerate,
-         options=rerate_options, variables=lambda ctx: {**position(ctx, BELIEF_AFTER), "quote": quote(ctx)}),
+         goes_to=(INTENSITY_AFTER, None), options=rerate_options, variables=lambda ctx: {**position(ctx, BELIEF_AFTER), "quote": quote(ctx)}),
     Step(INTENSITY_AFTER, "thought/intensity_after", read_rerate("intensity_after"), None,
          options=rerate_options, variables=lambda ctx: emotion_variables(ctx, INTENSITY_AFTER)),
 ]
 
 FLOW = Flow.of("thought", "thought", STEPS, begin, finish, ends_on_risk=ENDS_RECORD)
+
+PRACTICE = Practice(flows=(FLOW,), records=("thought",))

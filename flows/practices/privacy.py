@@ -11,6 +11,7 @@ import json
 from collections import Counter
 
 from flows.dialogue.core import Answer, Ctx, Document, Flow, Invalid, Option, OptionRows, Reply, Step
+from flows.dialogue.registry import Command, Practice
 
 EXPORT_VERSION = 1
 CONFIRM, YES, NO = "confirm", "yes", "no"
@@ -28,7 +29,7 @@ def export(ctx: Ctx, args: str) -> list[Reply]:
         "safety_plan": ctx.plan,
         "entries": {
             kind: [{"id": e.id, "at": e.at, **e.data} for e in ctx.history if e.kind == kind]
-            for kind in ("mood", "thought", "checkin", "activity")
+            for kind in ctx.records
         },
         "reminders": ctx.state.extra.get("scheduled", []),
         "risk_responses": ctx.state.extra.get("risk_events", []),
@@ -54,7 +55,7 @@ def confirm_options(ctx: Ctx) -> OptionRows:
 
 def removed(ctx: Ctx) -> dict[str, int]:
     counts = Counter(e.kind for e in ctx.history)
-    return {kind: counts.get(kind, 0) for kind in ("mood", "thought", "checkin", "activity")}
+    return {kind: counts.get(kind, 0) for kind in ctx.records}
 
 
 def finish_delete(ctx: Ctx) -> list[Reply]:
@@ -75,4 +76,10 @@ DELETE = Flow.of(
     begin_delete,
     finish_delete,
     needs_history=True,
+)
+
+
+PRACTICE = Practice(
+    flows=(DELETE,),
+    commands=(Command("export", export, needs_history=True, loads=frozenset({"risk_events", "scheduled"})),),
 )
