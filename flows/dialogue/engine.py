@@ -93,6 +93,25 @@ class Bot:
         return f"https://t.me/{self.username}"
 
 
+def missing_content(registry: Registry, content: Content) -> list[str]:
+    """What the practices name that content/ lacks: a step's template, or for a kind of
+    record its names (records.toml), its journal template and its journal filter's label."""
+    missing = [
+        f"templates/{step.template}.html ({flow.name}.{step.name})"
+        for flow in registry.flows.values()
+        for step in flow.steps.values()
+        if not content.has_template(step.template)
+    ]
+    for kind in registry.records:
+        if kind not in content.records:
+            missing.append(f"records.toml [{kind}]")
+        if not content.has_template(f"journal/{kind}"):
+            missing.append(f"templates/journal/{kind}.html")
+        if not content.has_button(f"journal_{kind}"):
+            missing.append(f"buttons.toml journal_{kind}")
+    return missing
+
+
 class Engine:
     def __init__(
         self,
@@ -116,6 +135,9 @@ class Engine:
         unknown = set(self.command_names) ^ set(content.command_names)
         if unknown:
             raise ValueError(f"commands and content/commands.toml disagree about: {sorted(unknown)}")
+        missing = missing_content(registry, content)
+        if missing:
+            raise ValueError("content is missing what the practices name: " + "; ".join(missing))
 
     @property
     def command_names(self) -> list[str]:

@@ -128,6 +128,15 @@ class CommandInfo(_Strict):
         return value
 
 
+class RecordNames(_Strict):
+    """How the journal, /export and /delete name one kind of entry (content/records.toml)."""
+
+    title: str  # heading of one entry on a journal page
+    plural: str  # "No moods yet."
+    one: str  # what /delete counts: "1 mood"
+    many: str  # "3 moods"
+
+
 class PlanSection(_Strict):
     key: str
     title: str
@@ -325,6 +334,11 @@ class Content:
             _model(CommandInfo, commands_path, raw)
             for raw in _read_toml(commands_path).get("command", [])
         ]
+        records_path = root / "records.toml"
+        self.records: dict[str, RecordNames] = {
+            kind: _model(RecordNames, records_path, raw) for kind, raw in _read_toml(records_path).items()
+        }
+        self.env.globals["records"] = self.records
         self.crisis_lines: dict[str, CountryLines] = self._load_crisis_lines()
         international = root / "crisis" / "international.toml"
         self.international: International = _model(International, international, _read_toml(international))
@@ -378,6 +392,12 @@ class Content:
             return self.env.get_template(f"{template}.html").render(**variables).strip()
         except jinja2.TemplateNotFound:
             raise ContentError(f"templates/{template}.html is missing") from None
+
+    def has_template(self, template: str) -> bool:
+        return f"{template}.html" in self.env.list_templates(extensions=["html"])
+
+    def has_button(self, key: str) -> bool:
+        return key in self._buttons
 
     def button(self, key: str, **variables: Any) -> str:
         try:
