@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
 MIN_TIMER_SECONDS = 1  # a paced exercise changes its message at most once a second (Telegram's pace per chat)
-HIDDEN = "hidden"  # flow data: steps whose answers screening flagged (marked before the step reads them)
+HIDDEN = "hidden"  # flow data and entries: the fields whose typed words screening flagged
 T = TypeVar("T")
 S = TypeVar("S", bound="Stored")
 
@@ -263,6 +263,11 @@ class Ctx:
     risk: frozenset[str] = frozenset()  # kinds of risk flagged so far in this practice (the engine notes them)
     records: tuple[str, ...] = ()  # the kinds of entry the practices keep (flows/registry.py)
 
+    @property
+    def hidden(self) -> frozenset[str]:
+        """The fields whose typed words screening flagged in this practice: never quoted back."""
+        return frozenset(self.data.get(HIDDEN, []))
+
     def render(self, template: str, **variables: Any) -> str:
         return self.content.render(
             template, settings=self.settings, data=self.data, now=self.now, **variables
@@ -372,6 +377,13 @@ class Step:
     # than asking again below: a multi-select's toggles, an explanation, a paced phase.
     in_place: bool = False
     goes_to: tuple[str | None, ...] = ()  # where a `Goto` or a function `next` may lead
+    # The field(s) its typed answer fills (an entry's or a setting's): when screening flags
+    # the words, the engine marks these hidden, and nothing quotes them back.
+    fills: str | tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return (self.fills,) if isinstance(self.fills, str) else self.fills
 
     def next_step(self, ctx: Ctx, chosen: Goto | None = None) -> str | None:
         """Where they go after this step: a parse's `Goto`, else `next`; never somewhere undeclared."""

@@ -335,7 +335,9 @@ class Engine:
             # what it records all know: these words are never quoted back, and the practice
             # knows what was flagged in it.
             if typed:
-                state.flow.data.setdefault(HIDDEN, []).append(state.flow.step)
+                hidden = state.flow.data.setdefault(HIDDEN, [])
+                step = self.flows[state.flow.name].steps[state.flow.step]
+                hidden.extend(f for f in step.fields if f not in hidden)
             state.flow.risk = sorted(set(state.flow.risk) | (kinds - {"under_18"}))
         before = state.flow
         routed = self._as_answer(state, incoming, held, choice, risk=kinds)  # kept as their answer

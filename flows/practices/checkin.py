@@ -272,7 +272,7 @@ def finish(ctx: Ctx) -> list[Reply]:
     noticed = ctx.data.get("noticed")
     if noticed:
         entry["noticed"] = NOTICED_JOIN.join(noticed)
-        if PHASE in ctx.data.get(HIDDEN, []):
+        if "noticed" in ctx.hidden:
             entry[HIDDEN] = ["noticed"]  # the journal shows "hidden", with a button to see it
     ctx.record("checkin", entry)
     replies = [
@@ -307,7 +307,7 @@ FLOW = Flow.of(
              variables=choose_variables, max_chars=100),
         Step(SAFEGUARD, "checkin/safeguard", read_safeguard, PHASE, goes_to=(CHOOSE, SAFEGUARD),
              options=safeguard_options, variables=safeguard_variables, max_chars=100),
-        Step(PHASE, "checkin/phase", read_phase, PHASE, goes_to=(AFTER, SAFEGUARD), timer=paced_timer,
+        Step(PHASE, "checkin/phase", read_phase, PHASE, goes_to=(AFTER, SAFEGUARD), fills="noticed", timer=paced_timer,
              options=phase_options, variables=phase_variables, max_chars=NOTICED_CHARS, in_place=True),
         Step(AFTER, "checkin/mood_after", read_after, None, options=lambda ctx: scales.options(10),
              variables=after_variables, max_chars=100),

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from flows.practices import emotions
 from flows.lib import scales, schedule
-from flows.dialogue.core import HIDDEN, Answer, Button, Ctx, Due, Entry, Flow, Option, OptionRows, Reply, Step
+from flows.dialogue.core import Answer, Button, Ctx, Due, Entry, Flow, Option, OptionRows, Reply, Step
 from flows.dialogue.registry import GlobalButton, Practice, Pressed, Scheduled
 
 SCORE, EMOTIONS, NOTE = "score", "emotions", "note"
@@ -49,9 +49,7 @@ def note_options(ctx: Ctx) -> OptionRows:
 
 
 def finish(ctx: Ctx) -> list[Reply]:
-    flagged = set(ctx.data.get(HIDDEN, []))  # typed words the risk screen flagged
-    hidden = [field for step, field in ((EMOTIONS, "emotions"), (NOTE, "note")) if step in flagged]
-    entry = log(ctx, ctx.data["score"], ctx.data.get("emotions", []), ctx.data.get("note"), hidden)
+    entry = log(ctx, ctx.data["score"], ctx.data.get("emotions", []), ctx.data.get("note"), sorted(ctx.hidden))
     return after(ctx, entry)
 
 
@@ -96,10 +94,10 @@ FLOW = Flow.of(
     [
         Step(SCORE, "mood/score", read_score, EMOTIONS, options=lambda ctx: scales.options(10)),
         Step(EMOTIONS, "mood/emotions", read_emotions,
-             lambda ctx: NOTE if ctx.data.get("emotions_done") else EMOTIONS, goes_to=(NOTE, EMOTIONS),
+             lambda ctx: NOTE if ctx.data.get("emotions_done") else EMOTIONS, goes_to=(NOTE, EMOTIONS), fills="emotions",
              options=emotions.options, max_chars=300,
              in_place=True),
-        Step(NOTE, "mood/note", read_note, None, options=note_options, max_chars=NOTE_CHARS),
+        Step(NOTE, "mood/note", read_note, None, options=note_options, max_chars=NOTE_CHARS, fills="note"),
     ],
     begin,
     finish,

@@ -39,6 +39,7 @@ def _step(index: int, field: str) -> Step:
         next=SETUP[index + 1] if index + 1 < len(SETUP) else None,
         options=FIELDS[field].options,
         variables=lambda ctx: {"position": index + 1, "total": len(SETUP)},
+        fills=field,
     )
 
 

@@ -56,7 +56,7 @@ def read_field(field: str):
 
 def field_step(field: str) -> Step:
     goes_to = ("timezone",) if field == "country" else ()
-    return Step(field, f"ask/{field}", read_field(field), MENU, goes_to=goes_to, options=FIELDS[field].options)
+    return Step(field, f"ask/{field}", read_field(field), MENU, goes_to=goes_to, options=FIELDS[field].options, fills=field)
 
 
 FLOW = Flow.of(

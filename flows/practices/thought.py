@@ -41,7 +41,6 @@ from flows.lib import scales
 from flows.lib.content import Trap
 from flows.dialogue.registry import Practice
 from flows.dialogue.core import (
-    HIDDEN,
     Answer,
     Ctx,
     Flow,
@@ -85,16 +84,6 @@ FULL_NUMBERS = {
 }  # fmt: skip
 QUICK_NUMBERS = {SITUATION: 1, THOUGHT: 2, TRAPS: 3, BALANCED: 4}
 
-# The fields of the entry whose words each step's typed answer went into.
-FIELDS_OF_STEP = {
-    SITUATION: ("situation",),
-    EMOTIONS: ("emotions", "emotion"),
-    THOUGHT: ("thought",),
-    EVIDENCE_FOR: ("evidence_for",),
-    EVIDENCE_AGAINST: ("evidence_against",),
-    BALANCED: ("balanced",),
-}
-
 
 def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
     return [], MODE
@@ -103,19 +92,9 @@ def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
 # ------------------------------------------------------------------ what is flagged
 
 
-def flagged(ctx: Ctx) -> set[str]:
-    """Steps whose typed answer the risk screen flagged (the engine marks them)."""
-    return set(ctx.data.get(HIDDEN, []))
-
-
-def hidden_fields(ctx: Ctx) -> list[str]:
-    steps = flagged(ctx)
-    return [name for step, names in FIELDS_OF_STEP.items() if step in steps for name in names]
-
-
 def quote(ctx: Ctx) -> str | None:
     """Their thought, to quote back; None when it must not be quoted."""
-    return None if THOUGHT in flagged(ctx) else ctx.data.get("thought")
+    return None if "thought" in ctx.hidden else ctx.data.get("thought")
 
 
 # What ends the record for safety: being hurt is not a thinking trap, and a thought of
@@ -175,7 +154,7 @@ def after_emotions(ctx: Ctx) -> str | None:
     chosen = ctx.data.get("emotions", [])
     if not chosen:
         return THOUGHT
-    if len(chosen) == 1 or EMOTIONS in flagged(ctx):  # flagged words never go on a button
+    if len(chosen) == 1 or "emotions" in ctx.hidden:  # flagged words never go on a button
         ctx.data["emotion"] = chosen[0]
         return INTENSITY
     return STRONGEST
@@ -198,7 +177,7 @@ def strongest_options(ctx: Ctx) -> OptionRows:
 
 
 def emotion_variables(ctx: Ctx, step: str) -> dict[str, Any]:
-    named = None if EMOTIONS in flagged(ctx) else ctx.data.get("emotion")
+    named = None if "emotion" in ctx.hidden else ctx.data.get("emotion")
     return {**position(ctx, step), "emotion": named}
 
 
@@ -328,7 +307,7 @@ def questions(ctx: Ctx) -> list[str]:
     ones, three in all. A flagged thought gets only the general ones. A general question
     about what supports the thought is left out: the step before asked just that."""
     asked: list[str] = []
-    if THOUGHT not in flagged(ctx):
+    if "thought" not in ctx.hidden:
         for trap_id in ctx.data.get("trap_ids", []):
             trap = trap_by_id(ctx, trap_id)
             if trap and trap.questions and len(asked) < TRAP_QUESTIONS:
@@ -402,7 +381,7 @@ def entry_data(ctx: Ctx) -> dict[str, Any]:
         "evidence_against": d.get("evidence_against"),
         "balanced": d.get("balanced"),
         "quick": quick(ctx),
-        "hidden": hidden_fields(ctx),
+        "hidden": sorted(ctx.hidden),
     }
 
 
@@ -447,26 +426,27 @@ def finish(ctx: Ctx) -> list[Reply]:
 
 STEPS = [
     Step(MODE, "thought/mode", read_mode, SITUATION, options=mode_options),
-    Step(SITUATION, "thought/situation", read_situation, after_situation, goes_to=(THOUGHT, EMOTIONS),
+    Step(SITUATION, "thought/situation", read_situation, after_situation, goes_to=(THOUGHT, EMOTIONS), fills="situation",
          variables=lambda ctx: position(ctx, SITUATION)),
     Step(EMOTIONS, "thought/emotions", read_emotions, after_emotions, goes_to=(EMOTIONS, THOUGHT, INTENSITY, STRONGEST),
+         fills=("emotions", "emotion"),
          options=emotions.options,
          variables=lambda ctx: position(ctx, EMOTIONS), max_chars=300, in_place=True),
     Step(STRONGEST, "thought/strongest", read_strongest, INTENSITY, options=strongest_options,
          variables=lambda ctx: position(ctx, STRONGEST), max_chars=EMOTION_CHARS),
     Step(INTENSITY, "thought/intensity", read_intensity, THOUGHT, options=lambda ctx: scales.options(100),
          variables=lambda ctx: emotion_variables(ctx, INTENSITY)),
-    Step(THOUGHT, "thought/thought", read_thought, after_thought, goes_to=(TRAPS, BELIEF),
+    Step(THOUGHT, "thought/thought", read_thought, after_thought, goes_to=(TRAPS, BELIEF), fills="thought",
          variables=lambda ctx: position(ctx, THOUGHT)),
     Step(BELIEF, "thought/belief", read_belief, TRAPS, options=lambda ctx: scales.options(100),
          variables=lambda ctx: position(ctx, BELIEF)),
     Step(TRAPS, "thought/traps", read_traps, after_traps, options=trap_options, variables=trap_variables,
          in_place=True, goes_to=(TRAPS, BALANCED, EVIDENCE_FOR)),
     Step(EVIDENCE_FOR, "thought/evidence_for", read_evidence(EVIDENCE_FOR),
-         EVIDENCE_AGAINST, options=skip_options, variables=evidence_variables(EVIDENCE_FOR)),
+         EVIDENCE_AGAINST, fills="evidence_for", options=skip_options, variables=evidence_variables(EVIDENCE_FOR)),
     Step(EVIDENCE_AGAINST, "thought/evidence_against", read_evidence(EVIDENCE_AGAINST),
-         BALANCED, options=skip_options, variables=evidence_variables(EVIDENCE_AGAINST)),
-    Step(BALANCED, "thought/balanced", read_balanced, after_balanced, goes_to=(None, BELIEF_AFTER),
+         BALANCED, fills="evidence_against", options=skip_options, variables=evidence_variables(EVIDENCE_AGAINST)),
+    Step(BALANCED, "thought/balanced", read_balanced, after_balanced, goes_to=(None, BELIEF_AFTER), fills="balanced",
          variables=lambda ctx: {**position(ctx, BALANCED), "quote": quote(ctx)}),
     Step(BELIEF_AFTER, "thought/belief_after", read_rerate("belief_after"), after_belief_rerate,
          goes_to=(INTENSITY_AFTER, None), options=rerate_options, variables=lambda ctx: {**position(ctx, BELIEF_AFTER), "quote": quote(ctx)}),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import pairwise
 
-from flows.dialogue.core import HIDDEN, Answer, Ctx, Due, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
+from flows.dialogue.core import Answer, Ctx, Due, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
 from flows.lib import scales
 from flows.lib.content import LEVELS
 from flows.practices.plan import listing, when
@@ -133,7 +133,7 @@ def own_options(ctx: Ctx) -> OptionRows:
 
 def label_hidden(ctx: Ctx) -> bool:
     """Did screening flag the activity they typed? Then it is never quoted back."""
-    return bool({OWN, ACTIVITY} & set(ctx.data.get(HIDDEN, [])))
+    return "label" in ctx.hidden
 
 
 def day_variables(ctx: Ctx) -> dict:
@@ -180,9 +180,10 @@ FLOW = Flow.of(
     "plan",
     [
         Step(CATEGORY, "plan/category", read_category, ACTIVITY, options=category_options),
-        Step(ACTIVITY, "plan/activity", read_activity, when.DAY, goes_to=(ACTIVITY, CATEGORY, OWN),
+        Step(ACTIVITY, "plan/activity", read_activity, when.DAY, goes_to=(ACTIVITY, CATEGORY, OWN), fills="label",
              options=activity_options, variables=activity_variables, max_chars=LABEL_CHARS),
-        Step(OWN, "plan/own", read_own, when.DAY, goes_to=(ACTIVITY,), options=own_options, max_chars=LABEL_CHARS),
+        Step(OWN, "plan/own", read_own, when.DAY, goes_to=(ACTIVITY,), options=own_options, max_chars=LABEL_CHARS,
+             fills="label"),
         *when.steps(PREDICTED, day_variables),
         Step(PREDICTED, "plan/predicted", read_predicted, None, options=lambda ctx: scales.options(10)),
     ],
