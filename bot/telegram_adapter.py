@@ -36,7 +36,7 @@ from bot.storage import Storage
 from flows.lib import markup
 from flows.lib.content import Content
 from flows.dialogue.core import Incoming, Reply, Timer
-from flows.dialogue.engine import GLOBAL, Bot, Engine
+from flows.dialogue.engine import GLOBAL, BotIdentity, Engine
 from flows.registry import REGISTRY
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 @dataclass
-class TelegramBot:
+class TelegramAdapter:
     """Owns the Application, the storage connection and the engine for one process."""
 
     config: Config
@@ -173,7 +173,7 @@ class TelegramBot:
     async def _start(self, application: Application) -> None:
         self.storage = await Storage.open(self.config.database_path, self.cipher)
         self.engine = Engine(
-            self.storage, self.content, REGISTRY, bot=Bot(application.bot.username)
+            self.storage, self.content, REGISTRY, bot=BotIdentity(application.bot.username)
         )
         private = [BotCommand(c.name, c.menu) for c in self.content.commands]
         groups = [BotCommand(c.name, c.menu) for c in self.content.commands if c.groups]
@@ -333,7 +333,7 @@ class TelegramBot:
 
 def run(config: Config, content: Content, cipher: Cipher) -> None:
     """Run until SIGINT/SIGTERM: long polling, or a webhook server when WEBHOOK_URL is set."""
-    application = TelegramBot(config, content, cipher).build()
+    application = TelegramAdapter(config, content, cipher).build()
     if config.webhook_url:
         application.run_webhook(
             listen="0.0.0.0",

@@ -13,7 +13,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import Config
 from bot.crypto import Cipher
-from bot.telegram_adapter import ALLOWED_UPDATES, TelegramBot
+from bot.telegram_adapter import ALLOWED_UPDATES, TelegramAdapter
 from flows.lib.content import Content
 from tests.fake_telegram import FakeTelegram
 
@@ -42,7 +42,7 @@ class RunningBot:
     """Our bot, started the way run_polling starts it, plus a marker for handled updates."""
 
     fake: FakeTelegram
-    telegram_bot: TelegramBot
+    telegram_bot: TelegramAdapter
     application: Application
     handled: dict[int, asyncio.Event] = field(default_factory=dict)
 
@@ -58,7 +58,7 @@ class RunningBot:
 
 @asynccontextmanager
 async def running_bot(fake: FakeTelegram, config: Config, content: Content):
-    telegram_bot = TelegramBot(config, content, Cipher(config.encryption_key))
+    telegram_bot = TelegramAdapter(config, content, Cipher(config.encryption_key))
     application = telegram_bot.build()
     bot = RunningBot(fake, telegram_bot, application)
     # Runs after our handler (group 0) has finished, replies included.

@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Defaults, ExtBot
 
 from bot.crypto import Cipher
-from bot.telegram_adapter import TelegramBot
+from bot.telegram_adapter import TelegramAdapter
 from flows.dialogue.core import Button, Reply
 from tests.conftest import set_up
 from tests.e2e import TOKEN, Person, make_config
@@ -123,7 +123,7 @@ async def test_an_edit_that_changes_nothing_is_no_error(content, tmp_path, key):
     """The fake's own "message is not modified" (not injected) through the adapter's send."""
     with FakeTelegram(token=TOKEN) as fake:
         fake.add_private_chat(906)
-        adapter = TelegramBot(make_config(fake, tmp_path / "db", key), content, Cipher(key))
+        adapter = TelegramAdapter(make_config(fake, tmp_path / "db", key), content, Cipher(key))
         api = ExtBot(TOKEN, base_url=fake.base_url, defaults=Defaults(parse_mode=ParseMode.HTML))
         async with api:
             question = Reply("<b>Pick</b> one", ((Button("A", data="1:a"),),))

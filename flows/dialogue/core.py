@@ -258,7 +258,7 @@ class Ctx:
     data: dict[str, Any]
     content: Content
     now: datetime
-    plan: dict[str, str] = field(default_factory=dict)  # their safety plan, section -> words
+    safety_plan: dict[str, str] = field(default_factory=dict)  # section -> their words
     state: UserState | None = None
     risk: frozenset[str] = frozenset()  # kinds of risk flagged so far in this practice (the engine notes them)
     records: tuple[str, ...] = ()  # the kinds of entry the practices keep (flows/registry.py)

@@ -83,8 +83,8 @@ async def _keep(replies: list[Reply]) -> bool:
 
 
 @dataclass(frozen=True)
-class Bot:
-    """Facts about the bot itself that replies may need."""
+class BotIdentity:
+    """Facts about the bot itself that replies may need (its @username, for a link)."""
 
     username: str = "CBTCompanionBot"
 
@@ -120,7 +120,7 @@ class Engine:
         registry: Registry,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-        bot: Bot = Bot(),
+        bot: BotIdentity = BotIdentity(),
     ) -> None:
         self.store = store
         self.content = content

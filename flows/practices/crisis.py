@@ -23,7 +23,7 @@ def replies(ctx: Ctx, asked: str | None) -> list[Reply]:
     code = places.parse_country(asked) if asked else ctx.settings.country
     lines = ctx.content.crisis_lines.get(code or "")
     card = Reply(ctx.render("crisis/card", lines=lines, country=lines.country)) if lines else fallback(ctx, asked)
-    if ctx.plan and not asked:  # their own plan: their reasons, their people
+    if ctx.safety_plan and not asked:  # their own plan: their reasons, their people
         return [card, safetyplan.show_plan(ctx)]
     return [card]
 

@@ -26,7 +26,7 @@ def export(ctx: Ctx, args: str) -> list[Reply]:
         "exported_at": ctx.now.isoformat(timespec="seconds"),
         "settings": settings,
         "consent": settings.pop("consent"),
-        "safety_plan": ctx.plan,
+        "safety_plan": ctx.safety_plan,
         "entries": {
             kind: [{"id": e.id, "at": e.at, **e.data} for e in ctx.history if e.kind == kind]
             for kind in ctx.records
@@ -62,7 +62,7 @@ def finish_delete(ctx: Ctx) -> list[Reply]:
     assert ctx.state is not None
     if not ctx.data.get("erase"):
         return [Reply(ctx.render("data/delete_kept"))]
-    said = ctx.render("data/deleted", counts=removed(ctx), plan=bool(ctx.plan))
+    said = ctx.render("data/deleted", counts=removed(ctx), plan=bool(ctx.safety_plan))
     ctx.state.erase = True
     ctx.state.suspended.clear()
     return [Reply(said)]
@@ -72,7 +72,7 @@ DELETE = Flow.of(
     "delete",
     "delete",
     [Step(CONFIRM, "data/delete_confirm", read_confirm, None, options=confirm_options,
-          variables=lambda ctx: {"counts": removed(ctx), "plan": bool(ctx.plan)})],
+          variables=lambda ctx: {"counts": removed(ctx), "plan": bool(ctx.safety_plan)})],
     begin_delete,
     finish_delete,
     needs_history=True,

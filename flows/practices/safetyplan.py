@@ -17,11 +17,11 @@ SKIP, KEEP, SUGGESTED, EDIT, DONE = "skip", "keep", "suggested", "edit", "done"
 
 
 def show_plan(ctx: Ctx) -> Reply:
-    return Reply(ctx.render("safetyplan/plan", plan=ctx.plan, sections=ctx.content.plan_sections))
+    return Reply(ctx.render("safetyplan/plan", plan=ctx.safety_plan, sections=ctx.content.plan_sections))
 
 
 def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
-    if ctx.plan:
+    if ctx.safety_plan:
         return [show_plan(ctx)], MENU
     ctx.data["index"] = 0
     return [Reply(ctx.render("safetyplan/intro"))], SECTION
@@ -94,9 +94,9 @@ def current_value(ctx: Ctx) -> str | None:
     country's crisis line, kept if they tap "Keep as it is"."""
     key = current_section(ctx).key
     suggested = suggestion(ctx)
-    if key not in ctx.plan and suggested:
+    if key not in ctx.safety_plan and suggested:
         return suggested[1]
-    return ctx.plan.get(key)
+    return ctx.safety_plan.get(key)
 
 
 def section_options(ctx: Ctx) -> OptionRows:
@@ -114,15 +114,15 @@ def section_options(ctx: Ctx) -> OptionRows:
 def read_section(ctx: Ctx, answer: Answer) -> None:
     key = current_section(ctx).key
     suggested = suggestion(ctx)
-    if answer.choice == SUGGESTED and suggested and suggested[1] not in (ctx.plan.get(key) or ""):
-        ctx.plan[key] = "\n".join(filter(None, [ctx.plan.get(key), suggested[1]]))
+    if answer.choice == SUGGESTED and suggested and suggested[1] not in (ctx.safety_plan.get(key) or ""):
+        ctx.safety_plan[key] = "\n".join(filter(None, [ctx.safety_plan.get(key), suggested[1]]))
         ctx.data["changed"] = True
     elif answer.text:
         # Their own professionals never push out the crisis line and the emergency number.
-        ctx.plan[key] = "\n".join([answer.text, *always_there(ctx, answer.text)]) if suggested else answer.text
+        ctx.safety_plan[key] = "\n".join([answer.text, *always_there(ctx, answer.text)]) if suggested else answer.text
         ctx.data["changed"] = True
-    elif answer.choice == KEEP and key not in ctx.plan and current_value(ctx):
-        ctx.plan[key] = current_value(ctx)  # the pre-filled crisis line, accepted
+    elif answer.choice == KEEP and key not in ctx.safety_plan and current_value(ctx):
+        ctx.safety_plan[key] = current_value(ctx)  # the pre-filled crisis line, accepted
         ctx.data["changed"] = True
     elif answer.choice not in (SKIP, KEEP):
         raise Invalid("safetyplan/pick_tap")
