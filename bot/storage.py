@@ -14,7 +14,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.crypto import Cipher, WrongKeyError
-from flows.dialogue.core import Due, Entry, FlowState, Safety, Settings, UserState
+from flows.dialogue.core import Changes, Due, Entry, FlowState, Safety, Settings, UserState
 
 log = logging.getLogger(__name__)
 
@@ -184,11 +184,23 @@ class Storage:
         return [Entry(entry_id, kind, at, self._cipher.decrypt(content)) for entry_id, kind, at, content in rows]
 
     async def save(self, state: UserState) -> None:
+        """Their record and the update's outbox (`state.changes`), in one transaction; the
+        outbox is then empty. An erasure stays asked for: a later save erases again."""
+        changes, state.changes = state.changes, Changes(erase=state.changes.erase)
+        try:
+            if changes.erase:
+                await self._erase(state)
+            else:
+                await self._write(state, changes)
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            state.changes = changes  # nothing was saved: the outbox still holds it all
+            raise
+
+    async def _write(self, state: UserState, changes: Changes) -> None:
         now = _now()
         db = self._db
-        if state.erase:
-            await self._erase(state)
-            return
         await db.execute(
             "INSERT INTO users (user_id, chat_id, active, last_update_id, questions_asked, created_at,"
             " updated_at, settings, safety, entries_made, suspended) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -210,36 +222,31 @@ class Storage:
                 self._cipher.encrypt([vars(f) for f in state.suspended]) if state.suspended else None,
             ),
         )
-        for entry in state.saves:
+        for entry in changes.saves:
             await db.execute(
                 "INSERT INTO entries (user_id, id, kind, at, content) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (user_id, id) DO UPDATE SET content = excluded.content",
                 (state.user_id, entry.id, entry.kind, entry.at, self._cipher.encrypt(entry.data)),
             )
-        state.saves.clear()
-        for entry_id in state.forget:
+        for entry_id in changes.forget:
             await db.execute("DELETE FROM entries WHERE user_id = ? AND id = ?", (state.user_id, entry_id))
             await db.execute("DELETE FROM scheduled WHERE user_id = ? AND ref = ?", (state.user_id, entry_id))
-        state.forget.clear()
-        for kind, ref in state.unschedule:
+        for kind, ref in changes.unschedule:
             await db.execute(
                 "DELETE FROM scheduled WHERE user_id = ? AND kind = ? AND status = 'due' AND (? IS NULL OR ref = ?)",
                 (state.user_id, kind, ref, ref),
             )
-        state.unschedule.clear()
-        for due in state.schedule:
+        for due in changes.schedule:
             # A key already used (sent, or still due) stays as it is: nothing goes out twice.
             await db.execute(
                 "INSERT OR IGNORE INTO scheduled (user_id, key, kind, ref, due_at) VALUES (?, ?, ?, ?, ?)",
                 (state.user_id, due.key, due.kind, due.ref, due.due_at),
             )
-        state.schedule.clear()
-        for event in state.new_risk_events:
+        for event in changes.risk_events:
             await db.execute(
                 "INSERT INTO risk_events (user_id, at, content) VALUES (?, ?, ?)",
                 (state.user_id, event["at"], self._cipher.encrypt({"kinds": event["kinds"]})),
             )
-        state.new_risk_events.clear()
         if state.flow is None:
             await db.execute("DELETE FROM flow_state WHERE user_id = ?", (state.user_id,))
         else:
@@ -254,7 +261,6 @@ class Storage:
                     self._cipher.encrypt({"started": flow.started, "risk": flow.risk}),
                 ),
             )
-        await db.commit()
 
     async def risk_events(self, user_id: int) -> list[dict]:
         """When the bot gave a risk response, and for which kinds (never the words)."""
@@ -317,4 +323,3 @@ class Storage:
         """Every row about this person, gone (secure_delete overwrites them)."""
         for table in ("entries", "scheduled", "risk_events", "flow_state", "users"):
             await self._db.execute(f"DELETE FROM {table} WHERE user_id = ?", (state.user_id,))
-        await self._db.commit()

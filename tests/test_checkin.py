@@ -322,7 +322,8 @@ async def test_every_message_fits_telegram(chat: Chat, content):
 def test_each_phase_is_computable_from_the_flow_data(content):
     """What a timer will need: the phase's words and seconds from the flow's data alone."""
     chosen = exercise(content, "box_breathing")
-    ctx = Ctx(settings=None, data={"exercise": "box_breathing", "round": 3, "index": 2}, content=content, now=FIXED_NOW)  # type: ignore[arg-type]
+    ctx = Ctx.bare(content, FIXED_NOW)
+    ctx.data.update(exercise="box_breathing", round=3, index=2)
     assert checkin.phase(ctx) == (chosen.step[2].text, chosen.step[2].seconds)
     ctx.data.update(exercise="grounding", index=0)
     assert checkin.phase(ctx) == (exercise(content, "grounding").step[0].text, 0)

@@ -56,7 +56,7 @@ async def test_a_prompt_due_while_the_bot_was_down_arrives_at_start_and_one_tap_
                         prompt_for="20:00 Europe/London")
     state = UserState(601, 601, settings)
     ten_minutes_ago = datetime.now(timezone.utc) - timedelta(minutes=10)
-    state.schedule.append(Due("mood_prompt:2026-11-24", "mood_prompt", ten_minutes_ago.isoformat(timespec="seconds")))
+    state.changes.schedule.append(Due("mood_prompt:2026-11-24", "mood_prompt", ten_minutes_ago.isoformat(timespec="seconds")))
     await storage.save(state)
     await storage.close()
     fake.add_private_chat(601)

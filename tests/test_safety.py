@@ -175,7 +175,7 @@ async def test_everyday_words_do_not_set_it_off(chat: Chat):
 @pytest.mark.parametrize("kinds", [{"suicidal"}, {"plan", "suicidal"}, {"harm_from_others", "under_18"}, {"self_harm"}])
 def test_the_response_fits_one_phone_screen_for_every_country(content: Content, kinds):
     for code in [*content.crisis_lines, None]:
-        ctx = Ctx(Settings(country=code), {}, content, FIXED_NOW)
+        ctx = Ctx.bare(content, FIXED_NOW, Settings(country=code))
         reply = respond(ctx, UserState(1, 1), frozenset(kinds), FIXED_NOW).replies[0]
         markup.check(reply.text)
         assert markup.visible_length(reply.text) <= 400, (code, markup.visible_text(reply.text))

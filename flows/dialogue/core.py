@@ -207,8 +207,22 @@ class Due:
 
 
 @dataclass
+class Changes:
+    """One update's outbox: what it changes beyond the person's own record. The store applies
+    it together with that record, in one transaction, and the next update starts empty."""
+
+    saves: list[Entry] = field(default_factory=list)  # entries to add or replace
+    schedule: list[Due] = field(default_factory=list)  # to send later
+    unschedule: list[tuple[str, int | None]] = field(default_factory=list)  # (kind, ref) not yet sent
+    forget: list[int] = field(default_factory=list)  # entry ids to remove
+    erase: bool = False  # remove everything about this person
+    risk_events: list[dict[str, Any]] = field(default_factory=list)  # full responses given: time and kinds
+
+
+@dataclass
 class UserState:
-    """Everything the engine needs about one person for one update."""
+    """What is stored about one person, what one update loaded besides, and (`changes`)
+    what the update changes beyond it."""
 
     user_id: int
     chat_id: int
@@ -218,18 +232,12 @@ class UserState:
     last_update_id: int | None = None
     questions_asked: int = 0  # numbers each new question, so old keyboards can be told apart
     safety: Safety = field(default_factory=Safety)
-    new_risk_events: list[dict[str, Any]] = field(default_factory=list)  # to record: time and kinds
     entries_made: int = 0  # numbers each new entry
     suspended: list[FlowState] = field(default_factory=list)  # practices a reminder interrupted
     # Loaded only when a step needs it (the journal, an export, a plan's suggestions):
     history: list[Entry] | None = None  # every entry, newest first
-    # Changes the store makes on save:
-    saves: list[Entry] = field(default_factory=list)  # entries to add or replace
-    schedule: list[Due] = field(default_factory=list)  # to send later
-    unschedule: list[tuple[str, int | None]] = field(default_factory=list)  # (kind, ref) not yet sent
-    forget: list[int] = field(default_factory=list)  # entry ids to remove
-    erase: bool = False  # remove everything about this person
     extra: dict[str, Any] = field(default_factory=dict)  # more loaded for one command (an export)
+    changes: Changes = field(default_factory=Changes)
 
     def next_question(self) -> int:
         self.questions_asked += 1
@@ -251,17 +259,31 @@ class Invalid(Exception):
 
 @dataclass
 class Ctx:
-    """What a step sees: the person's settings, this flow's answers, content and time, and
-    (through `state`) their records: what it changes there the store saves afterwards."""
+    """What a step sees: the person (`state`: settings, safety plan, entries), this flow's
+    answers, content and time. What it records, schedules or forgets goes into the update's
+    outbox (`state.changes`), which the store saves with the rest."""
 
-    settings: Settings
+    state: UserState
     data: dict[str, Any]
     content: Content
     now: datetime
-    safety_plan: dict[str, str] = field(default_factory=dict)  # section -> their words
-    state: UserState | None = None
     risk: frozenset[str] = frozenset()  # kinds of risk flagged so far in this practice (the engine notes them)
     records: tuple[str, ...] = ()  # the kinds of entry the practices keep (flows/registry.py)
+
+    @classmethod
+    def bare(cls, content: Content, now: datetime, settings: Settings | None = None, records: tuple[str, ...] = ()) -> Ctx:
+        """A context with no one behind it (a group chat, a content check): nothing it
+        changes is ever saved."""
+        return cls(UserState(0, 0, settings=settings or Settings()), {}, content, now, records=records)
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+    @property
+    def safety_plan(self) -> dict[str, str]:
+        """Their safety plan: section -> their own words."""
+        return self.state.safety.plan
 
     @property
     def hidden(self) -> frozenset[str]:
@@ -285,28 +307,29 @@ class Ctx:
     def record(self, kind: str, data: dict[str, Any], *, always: bool = False) -> Entry:
         """A new entry, saved if they agreed to keep entries (or `always`: a planned
         activity is kept until its reminder is answered, whatever they chose)."""
-        assert self.state is not None
         entry = self.state.new_entry(kind, self.now.isoformat(timespec="seconds"), data)
         if self.keeps or always:
-            self.state.saves.append(entry)
+            self.state.changes.saves.append(entry)
             if self.state.history is not None:
                 self.state.history.insert(0, entry)
         return entry
 
     def update(self, entry: Entry) -> None:
-        assert self.state is not None
-        self.state.saves.append(entry)
+        self.state.changes.saves.append(entry)
 
     def forget(self, entry: Entry) -> None:
-        assert self.state is not None
-        self.state.forget.append(entry.id)
+        self.state.changes.forget.append(entry.id)
         if self.state.history is not None:
             self.state.history[:] = [e for e in self.state.history if e.id != entry.id]
+
+    def erase_everything(self) -> None:
+        """/delete, confirmed: every row about them goes when this update is saved."""
+        self.state.changes.erase = True
 
     @property
     def history(self) -> list[Entry]:
         """Every entry, newest first (the flow or command must ask for it: `needs_history`)."""
-        assert self.state is not None and self.state.history is not None, "history was not loaded"
+        assert self.state.history is not None, "history was not loaded"
         return self.state.history
 
     def entry(self, entry_id: int, kind: str) -> Entry | None:
@@ -314,12 +337,10 @@ class Ctx:
         return next((e for e in self.history if e.id == entry_id and e.kind == kind), None)
 
     def schedule(self, due: Due) -> None:
-        assert self.state is not None
-        self.state.schedule.append(due)
+        self.state.changes.schedule.append(due)
 
     def unschedule(self, kind: str, ref: int | None = None) -> None:
-        assert self.state is not None
-        self.state.unschedule.append((kind, ref))
+        self.state.changes.unschedule.append((kind, ref))
 
 
 @dataclass(frozen=True)

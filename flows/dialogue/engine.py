@@ -225,7 +225,7 @@ class Engine:
         following = self.registry.scheduled[due.kind].following
         after = following(self.clock(), state.settings, after_today) if following else None
         if after:
-            state.schedule.append(after)
+            state.changes.schedule.append(after)
 
     async def current_prompt(self, user_id: int, chat_id: int) -> list[Reply]:
         """The question the person is on, if any: for picking up after an error or a restart."""
@@ -329,7 +329,7 @@ class Engine:
             incoming = None
         response = safety.respond(self._ctx(state), state, kinds, now)
         if safety.severity(kinds) and state.settings.consent:
-            state.new_risk_events.append({"at": now.isoformat(timespec="seconds"), "kinds": sorted(kinds)})
+            state.changes.risk_events.append({"at": now.isoformat(timespec="seconds"), "kinds": sorted(kinds)})
         if state.flow:
             # Noted before the step reads the answer, so that the step, the flow's finish and
             # what it records all know: these words are never quoted back, and the practice
@@ -609,7 +609,7 @@ class Engine:
     def _ctx(self, state: UserState) -> Ctx:
         data = state.flow.data if state.flow else {}
         risk = frozenset(state.flow.risk) if state.flow else frozenset()
-        return Ctx(state.settings, data, self.content, self.clock(), state.safety.plan, state, risk, self.registry.records)
+        return Ctx(state, data, self.content, self.clock(), risk, self.registry.records)
 
     def _say(self, template: str, **variables: object) -> Reply:
         return Reply(self.content.render(template, **variables))
@@ -617,7 +617,7 @@ class Engine:
     def _group_chat(self, incoming: Incoming) -> list[Reply]:
         """Groups get the commands and buttons meant for them (/crisis) and a pointer to a
         private chat for the rest; nothing is stored."""
-        ctx = Ctx(Settings(), {}, self.content, self.clock(), records=self.registry.records)
+        ctx = Ctx.bare(self.content, self.clock(), records=self.registry.records)
         if incoming.kind == "command":
             command = self.registry.commands.get(incoming.command)
             if command is not None and command.groups:

@@ -69,7 +69,7 @@ def timed(ctx: Ctx) -> int | None:
     """Seconds after which the current phase may move on by itself, or None (it waits for
     a typed answer or a tap, or the person is not on a phase). A guided exercise's timer
     (`paced_timer`) reads it."""
-    if ctx.state is None or ctx.state.flow is None or ctx.state.flow.step != PHASE:
+    if ctx.state.flow is None or ctx.state.flow.step != PHASE:
         return None
     _, seconds = phase(ctx)
     return seconds or None

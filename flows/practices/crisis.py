@@ -46,7 +46,7 @@ def check_all(content: Content) -> None:
     """Render every country's card and the fallback; raise ContentError if Telegram would refuse one."""
     now = datetime.now(timezone.utc)
     for code in [*content.crisis_lines, None]:
-        ctx = Ctx(Settings(country=code), {}, content, now)
+        ctx = Ctx.bare(content, now, Settings(country=code))
         for reply in replies(ctx, None):
             try:
                 markup.check(reply.text)

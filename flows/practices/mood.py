@@ -71,7 +71,7 @@ def after(ctx: Ctx, entry: Entry) -> list[Reply]:
     replies = [Reply(ctx.render("mood/saved", score=score, kept=ctx.keeps))]
     if score <= LOW:
         replies.append(Reply(ctx.render("mood/low")))
-    if score <= VERY_LOW and ctx.keeps and ctx.state is not None and ctx.state.history is not None:
+    if score <= VERY_LOW and ctx.keeps and ctx.state.history is not None:
         if low_days(ctx) >= LOW_DAYS:
             replies.append(Reply(ctx.render("mood/see_a_doctor")))
     return replies

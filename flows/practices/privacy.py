@@ -18,7 +18,6 @@ CONFIRM, YES, NO = "confirm", "yes", "no"
 
 
 def export(ctx: Ctx, args: str) -> list[Reply]:
-    assert ctx.state is not None
     settings = ctx.settings.to_dict()
     settings.pop("prompt_for", None)
     document = {
@@ -59,11 +58,10 @@ def removed(ctx: Ctx) -> dict[str, int]:
 
 
 def finish_delete(ctx: Ctx) -> list[Reply]:
-    assert ctx.state is not None
     if not ctx.data.get("erase"):
         return [Reply(ctx.render("data/delete_kept"))]
     said = ctx.render("data/deleted", counts=removed(ctx), plan=bool(ctx.safety_plan))
-    ctx.state.erase = True
+    ctx.erase_everything()
     ctx.state.suspended.clear()
     return [Reply(said)]
 

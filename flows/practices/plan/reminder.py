@@ -101,7 +101,7 @@ def press_later(ctx: Ctx, argument: str) -> Pressed:
 
 def _already_in(ctx: Ctx, flow_name: str, entry_id: int) -> bool:
     """Are they already rating (or moving) this very plan? ctx.data is the current flow's."""
-    flow = ctx.state.flow if ctx.state is not None else None
+    flow = ctx.state.flow
     return flow is not None and flow.name == flow_name and ctx.data.get("entry") == entry_id
 
 
