@@ -375,10 +375,6 @@ class Content:
         self._data: dict[type[DataFile], DataFile] = {
             model: _model(model, root / model.path, _read_toml(root / model.path)) for model in _DATA_FILES
         }
-        self.plan_sections = self.of(SafetyPlanContent).section  # until the call sites use of()
-        self.thought = self.of(ThoughtContent)
-        self.activities = self.of(Activities)
-        self.exercises = self.of(Exercises).exercise
         self._check_templates()
 
     def of(self, model: type[_D]) -> _D:

@@ -26,7 +26,7 @@ from itertools import pairwise
 
 from flows.practices import mood
 from flows.lib import places, scales, schedule
-from flows.lib.content import LEVELS
+from flows.lib.content import LEVELS, Activities
 from flows.dialogue.core import (
     Answer,
     Button,
@@ -69,7 +69,7 @@ def _activities(ctx: Ctx) -> list[Entry]:
 
 
 def _category(ctx: Ctx, category_id: str | None):
-    return next((c for c in ctx.content.activities.category if c.id == category_id), None)
+    return next((c for c in ctx.content.of(Activities).category if c.id == category_id), None)
 
 
 def _shown_label(data: dict) -> str | None:
@@ -141,7 +141,7 @@ def suggested_level(ctx: Ctx, category: str) -> str:
 def read_category(ctx: Ctx, answer: Answer) -> None:
     said = (answer.choice if answer.choice is not None else answer.text or "").strip().casefold()
     chosen = next(
-        (c for c in ctx.content.activities.category if said in (c.id, c.name.casefold())),
+        (c for c in ctx.content.of(Activities).category if said in (c.id, c.name.casefold())),
         None,
     )
     if chosen is None:
@@ -152,7 +152,7 @@ def read_category(ctx: Ctx, answer: Answer) -> None:
 
 
 def category_options(ctx: Ctx) -> OptionRows:
-    return [[Option(c.id, c.name)] for c in ctx.content.activities.category]
+    return [[Option(c.id, c.name)] for c in ctx.content.of(Activities).category]
 
 
 def _view_level(ctx: Ctx) -> str:
@@ -174,7 +174,11 @@ def read_activity(ctx: Ctx, answer: Answer) -> None:
             ctx.data["go"] = OWN
             return
         chosen = next(
-            (a for a in ctx.content.activities.activity if kind == "a" and a.id == value and a.category == category),
+            (
+                a
+                for a in ctx.content.of(Activities).activity
+                if kind == "a" and a.id == value and a.category == category
+            ),
             None,
         )
         if chosen is None:
@@ -191,7 +195,7 @@ def _read_own_words(ctx: Ctx, answer: Answer) -> None:
     same = next(
         (
             a
-            for a in ctx.content.activities.activity
+            for a in ctx.content.of(Activities).activity
             if a.category == ctx.data["category"] and a.label.casefold() == typed.casefold()
         ),
         None,
@@ -214,7 +218,7 @@ def activity_options(ctx: Ctx) -> OptionRows:
     level = _view_level(ctx)
     rows: OptionRows = [
         [Option(f"a:{a.id}", a.label)]
-        for a in ctx.content.activities.activity
+        for a in ctx.content.of(Activities).activity
         if a.category == category and a.level == level
     ]
     index = LEVELS.index(level)
