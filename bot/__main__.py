@@ -13,6 +13,7 @@ from bot.crypto import Cipher, WrongKeyError, resolve_key
 from bot.logging_setup import setup_logging
 from flows.practices import crisis
 from flows.lib.content import Content, ContentError
+import flows.registry  # noqa: F401  (before Content(): a practice's module defines its data files)
 
 USAGE = "usage: python -m bot [console | check-content | screen]"
 log = logging.getLogger("bot")

@@ -7,6 +7,7 @@ import pytest
 
 from flows.practices import checkin
 from flows.lib import markup
+from flows.lib.content import Exercises
 from flows.dialogue.core import Ctx
 from flows.dialogue.engine import Engine
 from flows.registry import REGISTRY
@@ -17,7 +18,7 @@ MOOD_AFTER = "How is your mood now?"
 
 
 def exercise(content, exercise_id: str):
-    return next(e for e in content.exercises if e.id == exercise_id)
+    return next(e for e in content.of(Exercises).exercise if e.id == exercise_id)
 
 
 async def entries(chat: Chat, kind: str = "checkin") -> list:
@@ -50,8 +51,8 @@ async def test_mood_before_is_a_labelled_scale_then_every_exercise_with_its_abou
     assert "0 = the worst" in chat.text and "10 = the best" in chat.text
     assert chat.labels() == [str(n) for n in range(11)]
     await chat.press("4")
-    assert chat.labels() == [e.name for e in content.exercises]
-    for e in content.exercises:
+    assert chat.labels() == [e.name for e in content.of(Exercises).exercise]
+    for e in content.of(Exercises).exercise:
         assert e.about in chat.text
 
 
@@ -166,7 +167,7 @@ async def test_pick_another_goes_back_to_the_list(chat: Chat, content):
     await set_up(chat)
     await choose(chat, "Leaves on a stream")
     await chat.press("Pick another")
-    assert chat.labels() == [e.name for e in content.exercises]
+    assert chat.labels() == [e.name for e in content.of(Exercises).exercise]
     await chat.send("box breathing")  # a typed name works too
     assert exercise(content, "box_breathing").safeguard in chat.text
 
@@ -304,7 +305,7 @@ async def test_an_old_next_button_does_not_skip_ahead(chat: Chat):
 async def test_every_message_fits_telegram(chat: Chat, content):
     """Telegram would accept every message of every exercise, well under 4096 characters."""
     await set_up(chat)
-    for chosen in content.exercises:
+    for chosen in content.of(Exercises).exercise:
         texts: list[str] = []
         await choose(chat, chosen.name)
         texts += [r.text for r in chat.replies]

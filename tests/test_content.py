@@ -8,10 +8,12 @@ from pathlib import Path
 import phonenumbers
 import pytest
 from phonenumbers import shortnumberinfo
+from pydantic import Field
 
 from flows.practices import crisis
+from flows.lib import content as content_module
 from flows.lib import markup
-from flows.lib.content import Content, ContentError
+from flows.lib.content import Content, ContentError, DataFile
 
 REQUIRED_COUNTRIES = (
     "US CA GB IE AU NZ DE FR ES IT NL BE CH AT SE NO DK FI PL PT IN JP KR SG PH BR MX AR ZA IL".split()
@@ -100,6 +102,48 @@ def test_an_exercise_step_cannot_last_less_than_nothing(tmp_path: Path):
     path = root / "practices" / "exercises.toml"
     path.write_text(path.read_text().replace("seconds = 4", "seconds = -4", 1))
     with pytest.raises(ContentError, match=r"exercises.toml: exercise.0.step.0.seconds"):
+        Content(root)
+
+
+def test_a_safety_plan_needs_a_section(tmp_path: Path):
+    root = _copy_content(tmp_path)
+    (root / "safety_plan.toml").write_text("# every section removed\n")
+    with pytest.raises(ContentError, match=r"safety_plan.toml: section: .*at least one \[\[section\]\]"):
+        Content(root)
+
+
+@pytest.fixture
+def scoped_data_files():
+    """DataFiles a test defines are forgotten after it, so later Content() calls do not look for them."""
+    before = list(content_module._DATA_FILES)
+    yield
+    content_module._DATA_FILES[:] = before
+
+
+def test_a_new_data_file_is_loaded_and_checked_with_no_edit_to_content(
+    tmp_path: Path, content: Content, scoped_data_files
+):
+    root = _copy_content(tmp_path)
+    path = root / "practices" / "gratitude.toml"
+    path.write_text('prompts = ["Something small that went well today"]\n')
+
+    class Gratitude(DataFile):  # as a practice's own module would define it
+        path = "practices/gratitude.toml"
+
+        prompts: list[str] = Field(min_length=1)
+
+    assert Content(root).of(Gratitude).prompts == ["Something small that went well today"]
+    with pytest.raises(ContentError, match=r"Gratitude was not loaded"):  # defined after it was built
+        content.of(Gratitude)
+
+    path.write_text("prompts = []\n")
+    with pytest.raises(ContentError, match=r"gratitude.toml: prompts: List should have at least 1 item"):
+        Content(root)
+    path.write_text("prompts = [\n")
+    with pytest.raises(ContentError, match=r"gratitude.toml: not valid TOML"):
+        Content(root)
+    path.unlink()
+    with pytest.raises(ContentError, match=r"gratitude.toml: file is missing"):
         Content(root)
 
 

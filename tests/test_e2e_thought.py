@@ -4,7 +4,7 @@ refused something the bot sent (too long, bad HTML, bad buttons)."""
 
 from __future__ import annotations
 
-from flows.lib.content import Content
+from flows.lib.content import Content, ThoughtContent
 from tests.conftest import set_up
 from tests.e2e import Person
 from tests.fake_telegram import utf16_len
@@ -80,7 +80,7 @@ async def long_answers_at_every_step(ana: Person, every_trap: list[str]) -> list
 async def test_a_1000_character_answer_at_every_step_never_upsets_telegram(bot, content: Content):
     ana = Person(bot, 802)
     await set_up(ana)
-    every_trap = [trap.name for trap in content.thought.trap]
+    every_trap = [trap.name for trap in content.of(ThoughtContent).trap]
     said = await long_answers_at_every_step(ana, every_trap)
     text = ana.transcript(said)
     assert "Tap Full record or Quick version" in text

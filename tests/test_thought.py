@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flows.lib import markup
 from flows.practices import thought
-from flows.lib.content import Content
+from flows.lib.content import Content, ThoughtContent
 from tests.conftest import Chat, set_up
 
 WANT_TO_DIE = "I want to die"
@@ -127,7 +127,7 @@ async def test_the_quick_version(chat: Chat, storage):
 
 
 def test_traps_are_ranked_by_cue_words(content: Content):
-    traps = content.thought.trap
+    traps = content.of(ThoughtContent).trap
     first_four = [t.id for t in thought.rank_traps(traps, "I always fail, I'm useless")[:4]]
     assert {"all_or_nothing", "overgeneralisation", "labelling"} <= set(first_four)
     assert thought.rank_traps(traps, "It's all my fault, I ruined the party")[0].id == "personalisation"
@@ -147,7 +147,7 @@ async def test_the_likeliest_traps_are_offered_first_and_more_shows_every_trap(c
     assert chat.labels().count("What's this?") == 4
     await chat.press("More traps")
     shown = {label.removeprefix("✓ ") for label in chat.labels()}
-    assert {t.name for t in content.thought.trap} <= shown and "More traps" not in shown
+    assert {t.name for t in content.of(ThoughtContent).trap} <= shown and "More traps" not in shown
     assert "Here are all of them" in chat.text
 
 
@@ -397,4 +397,4 @@ async def test_the_summary_stays_under_telegrams_limit_with_long_answers(chat: C
 
 
 def trap_name(chat: Chat, trap_id: str) -> str:
-    return next(t.name for t in chat.engine.content.thought.trap if t.id == trap_id)
+    return next(t.name for t in chat.engine.content.of(ThoughtContent).trap if t.id == trap_id)

@@ -1,4 +1,5 @@
-"""Loads and validates everything in content/: templates, button labels, commands, crisis lines.
+"""Loads and validates everything in content/: templates, button labels, commands, crisis lines,
+and every DataFile (the practices' data, found by convention).
 
 Operators edit content/ without touching code, so every file is checked against a schema
 at start-up and in the tests, and an error names the file and the field.
@@ -11,7 +12,7 @@ import tomllib
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import jinja2
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -29,6 +30,28 @@ class ContentError(Exception):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataFile(_Strict):
+    """A data file a practice reads: a model plus its `path` under content/. Every subclass that sets
+    `path` is loaded and checked when `Content()` is built, and read with `content.of(Model)`.
+
+    A new one needs no edit to `Content`: define it in the practice's module, which
+    flows/registry.py imports. It is collected only if its module is imported before
+    `Content()` is built.
+    """
+
+    path: ClassVar[str]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "path" in cls.__dict__:  # a subclass without its own path is a base, not a file
+            _DATA_FILES.append(cls)
+
+
+_DATA_FILES: list[type[DataFile]] = []  # loaded in the order defined, so the first error is always the same
+_D = TypeVar("_D", bound=DataFile)
 
 
 def _https(url: str | None) -> str | None:
@@ -145,6 +168,19 @@ class PlanSection(_Strict):
     suggest_crisis_line: bool = False
 
 
+class SafetyPlanContent(DataFile):
+    path = "safety_plan.toml"
+
+    section: list[PlanSection] = Field([], validate_default=True)
+
+    @field_validator("section")
+    @classmethod
+    def _some(cls, value: list[PlanSection]) -> list[PlanSection]:
+        if not value:
+            raise ValueError("needs at least one [[section]]")
+        return value
+
+
 _ID = re.compile(r"^[a-z0-9_]{1,24}$")
 
 
@@ -177,7 +213,9 @@ class Trap(_Strict):
     _label = field_validator("name")(_short(32))
 
 
-class ThoughtContent(_Strict):
+class ThoughtContent(DataFile):
+    path = "practices/thought.toml"
+
     emotions: list[str]
     general_questions: list[str]
     trap: list[Trap]
@@ -226,7 +264,9 @@ class Activity(_Strict):
 LEVELS = ("easy", "medium", "hard")
 
 
-class Activities(_Strict):
+class Activities(DataFile):
+    path = "practices/activities.toml"
+
     category: list[Category]
     activity: list[Activity]
 
@@ -263,7 +303,9 @@ class Exercise(_Strict):
     _label = field_validator("name")(_short(28))
 
 
-class Exercises(_Strict):
+class Exercises(DataFile):
+    path = "practices/exercises.toml"
+
     exercise: list[Exercise]
 
 
@@ -343,19 +385,20 @@ class Content:
         international = root / "crisis" / "international.toml"
         self.international: International = _model(International, international, _read_toml(international))
         self.env.globals["crisis_countries"] = frozenset(self.crisis_lines)
-        plan_path = root / "safety_plan.toml"
-        self.plan_sections: list[PlanSection] = [
-            _model(PlanSection, plan_path, raw) for raw in _read_toml(plan_path).get("section", [])
-        ]
-        if not self.plan_sections:
-            raise ContentError(f"{plan_path}: needs at least one [[section]]")
         self.risk_screen = _load_screen(root / "screening")  # patterns, model and context cues
-        practices = root / "practices"
-        thought_path, activities_path, exercises_path = (practices / f"{n}.toml" for n in ("thought", "activities", "exercises"))
-        self.thought: ThoughtContent = _model(ThoughtContent, thought_path, _read_toml(thought_path))
-        self.activities: Activities = _model(Activities, activities_path, _read_toml(activities_path))
-        self.exercises: list[Exercise] = _model(Exercises, exercises_path, _read_toml(exercises_path)).exercise
+        self._data: dict[type[DataFile], DataFile] = {
+            model: _model(model, root / model.path, _read_toml(root / model.path)) for model in _DATA_FILES
+        }
         self._check_templates()
+
+    def of(self, model: type[_D]) -> _D:
+        """The loaded, checked contents of a DataFile, e.g. `content.of(Activities)`."""
+        try:
+            return self._data[model]  # type: ignore[return-value]
+        except KeyError:
+            raise ContentError(
+                f"{model.__name__} was not loaded: its module must be imported before Content() is built"
+            ) from None
 
     def _load_crisis_lines(self) -> dict[str, CountryLines]:
         lines: dict[str, CountryLines] = {}

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.lib import scales
-from flows.lib.content import Exercise
+from flows.lib.content import Exercise, Exercises
 from flows.dialogue.registry import Practice
 from flows.dialogue.core import HIDDEN, Acks, Answer, Ctx, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
 
@@ -39,16 +39,20 @@ TYPED_WORDS = {"start": START, "next": NEXT, "stop": STOP}  # typing these works
 
 # --------------------------------------------------------------------------- exercises
 
+def _exercises(ctx: Ctx) -> list[Exercise]:
+    return ctx.content.of(Exercises).exercise
+
+
 def exercise(ctx: Ctx, exercise_id: str | None = None) -> Exercise | None:
     """The chosen exercise (or the one named), or None if content no longer has it."""
     wanted = exercise_id or ctx.data.get("exercise")
-    return next((e for e in ctx.content.exercises if e.id == wanted), None)
+    return next((e for e in _exercises(ctx) if e.id == wanted), None)
 
 
 def _chosen(ctx: Ctx) -> Exercise:
     found = exercise(ctx)
     if found is None:  # content changed while they were in the middle: start from a known one
-        found = ctx.content.exercises[0]
+        found = _exercises(ctx)[0]
         ctx.data["exercise"] = found.id
     return found
 
@@ -118,16 +122,16 @@ def read_before(ctx: Ctx, answer: Answer) -> Acks:
 # ---------------------------------------------------------------------------- choose
 
 def choose_options(ctx: Ctx) -> OptionRows:
-    return [[Option(e.id, e.name)] for e in ctx.content.exercises]
+    return [[Option(e.id, e.name)] for e in _exercises(ctx)]
 
 
 def choose_variables(ctx: Ctx) -> dict[str, Any]:
-    return {"exercises": ctx.content.exercises}
+    return {"exercises": _exercises(ctx)}
 
 
 def read_choice(ctx: Ctx, answer: Answer) -> Acks:
     """A tap, or a typed name, id or number ("grounding", "Box breathing", "2")."""
-    exercises = ctx.content.exercises
+    exercises = _exercises(ctx)
     if answer.choice is not None:
         chosen = exercise(ctx, answer.choice)
     else:

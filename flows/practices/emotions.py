@@ -7,6 +7,7 @@ finished (Done, Skip, or typed words).
 
 from __future__ import annotations
 
+from flows.lib.content import ThoughtContent
 from flows.dialogue.core import Answer, Ctx, Invalid, Option, OptionRows, in_rows
 
 DONE, SKIP = "done", "skip"
@@ -18,7 +19,7 @@ def read(ctx: Ctx, answer: Answer, reprompt: str) -> None:
     """Read a tap (toggle a word, or Done/Skip) or typed words; `reprompt` names the
     template that explains what works."""
     chosen: list[str] = ctx.data.setdefault("emotions", [])
-    words = ctx.content.thought.emotions
+    words = ctx.content.of(ThoughtContent).emotions
     if answer.choice in (DONE, SKIP):
         ctx.data["emotions_done"] = True
         return
@@ -39,6 +40,7 @@ def read(ctx: Ctx, answer: Answer, reprompt: str) -> None:
 
 def options(ctx: Ctx) -> OptionRows:
     chosen = ctx.data.get("emotions", [])
-    words = [Option(str(i), ("✓ " if w in chosen else "") + w) for i, w in enumerate(ctx.content.thought.emotions)]
+    every = ctx.content.of(ThoughtContent).emotions
+    words = [Option(str(i), ("✓ " if w in chosen else "") + w) for i, w in enumerate(every)]
     last = Option(DONE, ctx.button("done")) if chosen else Option(SKIP, ctx.button("skip"))
     return [*in_rows(words, 3), [last]]

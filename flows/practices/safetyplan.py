@@ -8,7 +8,7 @@ with /crisis and from the risk response. The sections themselves are content
 
 from __future__ import annotations
 
-from flows.lib.content import PlanSection
+from flows.lib.content import PlanSection, SafetyPlanContent
 from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
 from flows.dialogue.registry import GlobalButton, Practice, Pressed
 
@@ -16,8 +16,12 @@ MENU, PICK, SECTION = "menu", "pick", "section"
 SKIP, KEEP, SUGGESTED, EDIT, DONE = "skip", "keep", "suggested", "edit", "done"
 
 
+def sections(ctx: Ctx) -> list[PlanSection]:
+    return ctx.content.of(SafetyPlanContent).section
+
+
 def show_plan(ctx: Ctx) -> Reply:
-    return Reply(ctx.render("safetyplan/plan", plan=ctx.safety_plan, sections=ctx.content.plan_sections))
+    return Reply(ctx.render("safetyplan/plan", plan=ctx.safety_plan, sections=sections(ctx)))
 
 
 def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
@@ -47,7 +51,7 @@ def menu_options(ctx: Ctx) -> OptionRows:
 
 
 def read_pick(ctx: Ctx, answer: Answer) -> None:
-    keys = [section.key for section in ctx.content.plan_sections]
+    keys = [section.key for section in sections(ctx)]
     if answer.choice not in keys:
         raise Invalid("safetyplan/pick_tap")
     ctx.data["index"] = keys.index(answer.choice)
@@ -55,14 +59,14 @@ def read_pick(ctx: Ctx, answer: Answer) -> None:
 
 
 def pick_options(ctx: Ctx) -> OptionRows:
-    return [[Option(section.key, section.title)] for section in ctx.content.plan_sections]
+    return [[Option(section.key, section.title)] for section in sections(ctx)]
 
 
 # ------------------------------------------------------------------------ sections
 
 
 def current_section(ctx: Ctx) -> PlanSection:
-    return ctx.content.plan_sections[ctx.data["index"]]
+    return sections(ctx)[ctx.data["index"]]
 
 
 def crisis_line(ctx: Ctx) -> tuple[str, str] | None:
@@ -130,7 +134,7 @@ def read_section(ctx: Ctx, answer: Answer) -> None:
 
 
 def after_section(ctx: Ctx) -> str | None:
-    if ctx.data.get("editing") or ctx.data["index"] >= len(ctx.content.plan_sections):
+    if ctx.data.get("editing") or ctx.data["index"] >= len(sections(ctx)):
         return None
     return SECTION
 
@@ -140,7 +144,7 @@ def section_variables(ctx: Ctx) -> dict:
     return {
         "section": current_section(ctx),
         "position": ctx.data["index"] + 1,
-        "total": len(ctx.content.plan_sections),
+        "total": len(sections(ctx)),
         "current": current_value(ctx),
         "suggestion": suggested[1] if suggested else None,
     }

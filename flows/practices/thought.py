@@ -38,7 +38,7 @@ from typing import Any
 from flows.practices import emotions
 from flows.dialogue import safety
 from flows.lib import scales
-from flows.lib.content import Trap
+from flows.lib.content import ThoughtContent, Trap
 from flows.dialogue.registry import Practice
 from flows.dialogue.core import (
     Answer,
@@ -224,11 +224,11 @@ def rank_traps(traps: list[Trap], text: str) -> list[Trap]:
 
 
 def ranked(ctx: Ctx) -> list[Trap]:
-    return rank_traps(ctx.content.thought.trap, ctx.data.get("thought", ""))
+    return rank_traps(ctx.content.of(ThoughtContent).trap, ctx.data.get("thought", ""))
 
 
 def trap_by_id(ctx: Ctx, trap_id: str) -> Trap | None:
-    return next((t for t in ctx.content.thought.trap if t.id == trap_id), None)
+    return next((t for t in ctx.content.of(ThoughtContent).trap if t.id == trap_id), None)
 
 
 def read_traps(ctx: Ctx, answer: Answer) -> None:
@@ -312,7 +312,7 @@ def questions(ctx: Ctx) -> list[str]:
             trap = trap_by_id(ctx, trap_id)
             if trap and trap.questions and len(asked) < TRAP_QUESTIONS:
                 asked.append(trap.questions[0])
-    for question in ctx.content.thought.general_questions:
+    for question in ctx.content.of(ThoughtContent).general_questions:
         if len(asked) >= QUESTIONS:
             break
         if question not in asked and "support" not in question.lower():  # step 4 asked that

@@ -10,7 +10,7 @@ from itertools import pairwise
 
 from flows.dialogue.core import Answer, Ctx, Due, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
 from flows.lib import scales
-from flows.lib.content import LEVELS
+from flows.lib.content import LEVELS, Activities
 from flows.practices.plan import listing, when
 from flows.practices.plan.common import DONE, KIND, PLANNED, REMINDER, activities, shown_label
 
@@ -35,12 +35,12 @@ def suggested_level(ctx: Ctx, category: str) -> str:
 
 
 def _category(ctx: Ctx, category_id: str | None):
-    return next((c for c in ctx.content.activities.category if c.id == category_id), None)
+    return next((c for c in ctx.content.of(Activities).category if c.id == category_id), None)
 
 
 def read_category(ctx: Ctx, answer: Answer) -> None:
     said = (answer.choice if answer.choice is not None else answer.text or "").strip().casefold()
-    chosen = next((c for c in ctx.content.activities.category if said in (c.id, c.name.casefold())), None)
+    chosen = next((c for c in ctx.content.of(Activities).category if said in (c.id, c.name.casefold())), None)
     if chosen is None:
         raise Invalid("plan/category_tap")
     ctx.data["category"] = chosen.id
@@ -48,7 +48,7 @@ def read_category(ctx: Ctx, answer: Answer) -> None:
 
 
 def category_options(ctx: Ctx) -> OptionRows:
-    return [[Option(c.id, c.name)] for c in ctx.content.activities.category]
+    return [[Option(c.id, c.name)] for c in ctx.content.of(Activities).category]
 
 
 def _view_level(ctx: Ctx) -> str:
@@ -68,7 +68,7 @@ def read_activity(ctx: Ctx, answer: Answer) -> Goto | None:
     if kind == "own":
         return Goto(OWN)
     chosen = next(
-        (a for a in ctx.content.activities.activity if kind == "a" and a.id == value and a.category == category),
+        (a for a in ctx.content.of(Activities).activity if kind == "a" and a.id == value and a.category == category),
         None,
     )
     if chosen is None:
@@ -82,7 +82,7 @@ def _read_own_words(ctx: Ctx, answer: Answer) -> None:
     if not typed:
         raise Invalid("plan/own_tap")
     same = next(
-        (a for a in ctx.content.activities.activity if a.category == ctx.data["category"] and a.label.casefold() == typed.casefold()),
+        (a for a in ctx.content.of(Activities).activity if a.category == ctx.data["category"] and a.label.casefold() == typed.casefold()),
         None,
     )
     if same is not None:
@@ -102,7 +102,7 @@ def activity_options(ctx: Ctx) -> OptionRows:
     level = _view_level(ctx)
     rows: OptionRows = [
         [Option(f"a:{a.id}", a.label)]
-        for a in ctx.content.activities.activity
+        for a in ctx.content.of(Activities).activity
         if a.category == category and a.level == level
     ]
     index = LEVELS.index(level)
