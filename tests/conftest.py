@@ -40,15 +40,41 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def storage(db_path: Path, key: str):
-    store = await Storage.open(db_path, Cipher(key))
-    yield store
-    await store.close()
+async def open_storage(db_path: Path, key: str):
+    """Opens the test database, as a new process would: `await open_storage()`. Every one
+    opened is closed at the end (closing twice is harmless)."""
+    opened: list[Storage] = []
+
+    async def open_() -> Storage:
+        store = await Storage.open(db_path, Cipher(key))
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        await store.close()
 
 
 @pytest.fixture
-def engine(storage: Storage, content: Content) -> Engine:
-    return Engine(storage, content, FLOWS, clock=lambda: FIXED_NOW)
+async def storage(open_storage) -> Storage:
+    return await open_storage()
+
+
+@pytest.fixture
+def engine_factory(storage: Storage, content: Content):
+    """Makes an engine over the test database: `engine_factory()` sees FIXED_NOW; give it a
+    clock (a `Clock`), a store or other flows. A new engine over the same database is what a
+    restart is."""
+
+    def make(clock=None, *, store: Storage | None = None, flows=FLOWS) -> Engine:
+        return Engine(store or storage, content, flows, clock=clock or (lambda: FIXED_NOW))
+
+    return make
+
+
+@pytest.fixture
+def engine(engine_factory) -> Engine:
+    return engine_factory()
 
 
 class Chat:
@@ -172,8 +198,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def moving(storage: Storage, content: Content, clock: Clock) -> Engine:
-    return Engine(storage, content, FLOWS, clock=clock)
+def moving(engine_factory, clock: Clock) -> Engine:
+    return engine_factory(clock)
 
 
 @pytest.fixture

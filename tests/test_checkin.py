@@ -8,8 +8,6 @@ import pytest
 from flows.practices import checkin
 from flows.lib import markup
 from flows.dialogue.core import Ctx
-from flows.dialogue.engine import Engine
-from flows.registry import FLOWS
 from tests.conftest import FIXED_NOW, Chat, set_up
 
 SAFE_QUESTION = "Are you safe right now?"
@@ -274,21 +272,19 @@ async def test_a_disclosure_at_a_grounding_step_gets_the_risk_response_and_can_c
     assert f"Show hidden words (#{entry.id})" in chat.labels()
 
 
-async def test_a_restart_part_way_carries_on_where_they_were(chat: Chat, storage, content):
+async def test_a_restart_part_way_carries_on_where_they_were(chat: Chat, engine_factory):
     await set_up(chat)
     await choose(chat, "Box breathing", "3")
     await chat.press("Start")
     for _ in range(5):
         await chat.press("Next")
     assert "round 2 of 4 · step 2 of 4" in chat.text
-    restarted = Chat(Engine(storage, content, FLOWS, clock=lambda: FIXED_NOW), chat.user_id)
-    restarted.next_update_id = chat.next_update_id
-    restarted.replies = chat.replies  # the keyboard still on their screen
-    await restarted.press("Next")
-    assert "round 2 of 4 · step 3 of 4" in restarted.text
-    await restarted.press("Stop")
-    await restarted.press("5")
-    assert "mood 3 → 5" in restarted.text
+    chat.engine = engine_factory()  # a new process, the same database; the keyboard still on their screen
+    await chat.press("Next")
+    assert "round 2 of 4 · step 3 of 4" in chat.text
+    await chat.press("Stop")
+    await chat.press("5")
+    assert "mood 3 → 5" in chat.text
 
 
 async def test_an_old_next_button_does_not_skip_ahead(chat: Chat):

@@ -64,7 +64,7 @@ def test_console_resumes_a_flow_where_it_was_left(tmp_path: Path):
     assert "Dublin" in out
 
 
-async def test_the_console_prints_what_falls_due(storage, content):
+async def test_the_console_prints_what_falls_due(storage, content, engine_factory):
     """The console runs the same tick: a daily prompt due while it was closed (within the
     hour's grace) is printed when it starts, numbered buttons and all."""
     import io
@@ -72,11 +72,9 @@ async def test_the_console_prints_what_falls_due(storage, content):
 
     from bot.console import CONSOLE_USER, run_console
     from flows.dialogue.core import Incoming
-    from flows.dialogue.engine import Engine
-    from flows.registry import FLOWS
 
     before = datetime(2026, 11, 24, 19, 0, tzinfo=timezone.utc)
-    engine = Engine(storage, content, FLOWS, clock=lambda: before)
+    engine = engine_factory(lambda: before)
     for incoming in (
         Incoming(CONSOLE_USER, CONSOLE_USER, "command", command="start"),
         Incoming(CONSOLE_USER, CONSOLE_USER, "text", text="yes"),

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from bot.crypto import Cipher
 from bot.storage import Storage
 from flows.dialogue.core import Incoming
 from flows.dialogue.engine import Engine
-from flows.registry import FLOWS
-from tests.conftest import FIXED_NOW, Chat
+from tests.conftest import Chat
 
 
 async def onboard(chat: Chat) -> None:
@@ -171,18 +169,13 @@ async def test_a_repeated_update_is_ignored(chat: Chat, storage: Storage):
     assert (await storage.load(42, 42)).settings.consent is True
 
 
-async def test_a_restart_continues_the_same_conversation(chat: Chat, db_path, key, content):
+async def test_a_restart_continues_the_same_conversation(chat: Chat, engine_factory, open_storage):
     await chat.send("/start")
     await chat.press("Yes, keep them")
     await chat.engine.store.close()
-    reopened = await Storage.open(db_path, Cipher(key))
-    try:
-        chat.engine = Engine(reopened, content, FLOWS, clock=lambda: FIXED_NOW)
-        await chat.send("Portugal")
-        assert "Portugal" in chat.text and "Which time zone" in chat.text
-    finally:
-        await reopened.close()
-        chat.engine.store = await Storage.open(db_path, Cipher(key))  # for the fixture's teardown
+    chat.engine = engine_factory(store=await open_storage())  # a new process, the same database
+    await chat.send("Portugal")
+    assert "Portugal" in chat.text and "Which time zone" in chat.text
 
 
 async def test_settings_menu_changes_country_then_asks_time_zone(chat: Chat, storage: Storage):

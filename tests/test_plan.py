@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 from bot.scheduler import Ticker
 from flows.lib import markup
 from flows.dialogue.core import Reply
-from flows.dialogue.engine import Engine
-from flows.registry import FLOWS
 from tests.conftest import Chat, Clock, set_up, texts
 
 
@@ -185,12 +183,12 @@ async def test_cancel_midway_leaves_nothing_saved(ana: Chat, storage):
     assert await storage.history(7) == []
 
 
-async def test_a_plan_in_progress_survives_a_restart(ana: Chat, storage, content, clock):
+async def test_a_plan_in_progress_survives_a_restart(ana: Chat, engine_factory, clock):
     await set_up(ana)
     await ana.send("/plan")
     await ana.press("Moving your body")
     await ana.press("Stretch for five minutes")
-    ana.engine = Engine(storage, content, FLOWS, clock=clock)  # a new process, same database
+    ana.engine = engine_factory(clock)  # a new process, same database
     await ana.press("Tomorrow")
     await ana.press("10:00")
     await ana.press("5")

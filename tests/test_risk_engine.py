@@ -4,7 +4,6 @@ quiets the model, a risky tap, and a question left unanswered."""
 from __future__ import annotations
 
 from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, Reply, Step
-from flows.dialogue.engine import Engine
 from flows.registry import FLOWS
 from tests.conftest import PROBABLE, PROBABLE_TOO, Chat, set_up
 
@@ -68,9 +67,9 @@ def questionnaire() -> Flow:
                    lambda ctx: [Reply(f"answered {ctx.data['item']}")])
 
 
-async def test_a_tapped_option_can_carry_risk(storage, content, clock):
+async def test_a_tapped_option_can_carry_risk(engine_factory, clock):
     flows = [questionnaire() if flow.name == "mood" else flow for flow in FLOWS]
-    chat = Chat(Engine(storage, content, flows, clock=clock))
+    chat = Chat(engine_factory(clock, flows=flows))
     await set_up(chat)
     await chat.send("/mood")
     await chat.press("Several days")

@@ -350,20 +350,14 @@ async def test_without_consent_nothing_is_kept(chat: Chat, storage):
     assert await storage.history(chat.user_id) == []
 
 
-async def test_the_record_resumes_after_a_restart(storage, content):
-    from flows.dialogue.engine import Engine
-    from flows.registry import FLOWS
-    from tests.conftest import FIXED_NOW
-
-    chat = Chat(Engine(storage, content, FLOWS, clock=lambda: FIXED_NOW))
+async def test_the_record_resumes_after_a_restart(chat: Chat, engine_factory):
     await set_up(chat)
     await chat.send("/thought")
     await chat.press("Quick version")
     await chat.send("On the bus")
-    restarted = Chat(Engine(storage, content, FLOWS, clock=lambda: FIXED_NOW))
-    restarted.next_update_id = chat.next_update_id
-    await restarted.send("Everyone is staring at me")
-    assert "Step 3 of 4" in restarted.text and "Everyone is staring at me" in restarted.text
+    chat.engine = engine_factory()  # a new process, the same database
+    await chat.send("Everyone is staring at me")
+    assert "Step 3 of 4" in chat.text and "Everyone is staring at me" in chat.text
 
 
 async def test_the_summary_stays_under_telegrams_limit_with_long_answers(chat: Chat):
