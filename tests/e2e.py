@@ -13,8 +13,11 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import Config
 from bot.crypto import Cipher
+from bot.scheduler import Ticker
 from bot.telegram_adapter import ALLOWED_UPDATES, TelegramBot
+from flows.dialogue.engine import Engine
 from flows.lib.content import Content
+from flows.registry import FLOWS
 from tests.fake_telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token-for-the-fake"
@@ -54,6 +57,15 @@ class RunningBot:
 
     async def wait_handled(self, update_id: int) -> None:
         await asyncio.wait_for(self.event(update_id).wait(), WAIT)
+
+    def ticker(self, clock) -> Ticker:
+        """A second tick over this bot's own storage, at the time `clock()` gives (the bot's
+        own tick follows the real clock), sending through the bot's own Telegram path."""
+        telegram_bot = self.telegram_bot
+        engine = Engine(telegram_bot.storage, telegram_bot.content, FLOWS, clock=clock)
+        return Ticker(
+            telegram_bot.storage, engine, lambda chat_id, replies: telegram_bot.send(self.application.bot, chat_id, replies)
+        )
 
 
 @asynccontextmanager
