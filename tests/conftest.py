@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -166,14 +169,48 @@ async def bot(fake, config, content):
         yield running
 
 
-async def set_up(person, country: str = "United Kingdom", consent: str = "Yes, keep them") -> None:
-    """Onboard with a country and consent; skip the time zone and check-in time.
-    `person` is a Chat (engine) or a Person (end to end): both send and press."""
+async def set_up(
+    person,
+    country: str = "United Kingdom",
+    consent: str = "Yes, keep them",
+    timezone: str | None = None,
+    reminder: str | None = None,
+) -> None:
+    """Onboard: consent and a country, typed; the time zone and the check-in time typed if
+    given, else skipped. `person` is a Chat (engine) or a Person (end to end): both send and
+    press."""
     await person.send("/start")
     await person.press(consent)
     await person.send(country)
-    await person.press("Skip")
-    await person.press("Skip")
+    await (person.send(timezone) if timezone else person.press("Skip"))
+    await (person.send(reminder) if reminder else person.press("Skip"))
+
+
+# --- the console, through a pipe -----------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What set_up answers, typed at the console: [2] is "Yes, keep them".
+CONSOLE_SET_UP = ["2", "United Kingdom", "Skip", "Skip"]
+
+
+def run_console(tmp_path: Path, lines: list[str], **env: str) -> subprocess.CompletedProcess:
+    """`python -m bot console` with these lines typed, its database in `tmp_path`."""
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/chat.db",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=60,
+    )
 
 
 # --- a clock the tests move, and the real tick ------------------------------------------

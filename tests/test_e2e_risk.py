@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PROBABLE, PROBABLE_TOO, set_up
+from tests.conftest import CONSOLE_SET_UP, PROBABLE, PROBABLE_TOO, run_console, set_up
 from tests.e2e import Person
-from tests.test_console import run_console
 
 SAFE_QUESTION = "Are you safe right now?"
 ASK_QUESTION = "Are you having thoughts of ending your life or hurting yourself, or is someone hurting you?"
@@ -219,7 +218,7 @@ async def test_withdrawing_consent_keeps_the_safety_plan(ana: Person):
 
 def test_the_console_answers_an_act_not_safe_and_no_one(tmp_path):
     result = run_console(
-        tmp_path, ["2", "United Kingdom", "Skip", "Skip", "I took a load of pills an hour ago", "2", "nobody"]
+        tmp_path, [*CONSOLE_SET_UP, "I took a load of pills an hour ago", "2", "nobody"]
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -229,7 +228,7 @@ def test_the_console_answers_an_act_not_safe_and_no_one(tmp_path):
 
 
 def test_the_console_asks_and_reads_context(tmp_path):
-    result = run_console(tmp_path, ["2", "United Kingdom", "Skip", "Skip", "i want to kill myself", "1", "3", "goodbye"])
+    result = run_console(tmp_path, [*CONSOLE_SET_UP, "i want to kill myself", "1", "3", "goodbye"])
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.count("116 123") >= 2 and "whenever you'd like to practise" not in out.split("goodbye")[-1]
