@@ -186,6 +186,53 @@ async def set_up(
     await (person.send(reminder) if reminder else person.press("Skip"))
 
 
+# --- walks that many tests take on the way to what they test ---------------------------------
+# Each takes a Chat or a Person and does what the person would: send and press.
+
+
+async def log_mood(person, score: int | str, note: str | None = None) -> list:
+    """/mood: a score, no emotion words, and the note (or none). Returns the last replies."""
+    await person.send("/mood")
+    await person.press(str(score))
+    await person.press("Skip")
+    return await (person.send(note) if note else person.press("Skip"))
+
+
+async def started_thought_record(
+    person, version: str = "Full record", situation: str = "Waiting for a reply from my sister"
+) -> list:
+    """/thought, the version, the situation typed: at the next question (the emotions in the
+    full record, the thought in the quick version), which it returns."""
+    await person.send("/thought")
+    await person.press(version)
+    return await person.send(situation)
+
+
+async def choose_exercise(person, name: str, mood: str = "4") -> None:
+    """/checkin, a mood, an exercise: up to its safeguard."""
+    await person.send("/checkin")
+    await person.press(mood)
+    await person.press(name)
+
+
+async def start_guided_breathing(person) -> None:
+    """Box breathing, guided with a timer: at its first phase."""
+    await choose_exercise(person, "Box breathing")
+    await person.press("Guide me, timed")
+
+
+async def plan(person, kind: str = "Something enjoyable", activity: str = "Listen to a favourite song",
+               day: str = "Today", at: str = "18:00", predicted: str = "6", typed: bool = False) -> None:
+    """/plan one activity by taps (or typing the activity and the time; a time with no button
+    is typed too)."""
+    await person.send("/plan")
+    await person.press(kind)
+    await (person.send(activity) if typed else person.press(activity))
+    await person.press(day)
+    await (person.send(at) if typed or at not in person.labels() else person.press(at))
+    await person.press(predicted)
+
+
 # --- the console, through a pipe -----------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -97,11 +97,13 @@ class Person:
         self.user_id = user_id
         self.fake.add_private_chat(user_id, first_name=first_name)
         self.seen = 0  # messages already read
+        self.last: list = []  # what the last send or press brought
 
     async def _after(self, update_id: int) -> list:
         await self.bot.wait_handled(update_id)
         messages = self.fake.messages(self.user_id)
         new, self.seen = messages[self.seen :], len(messages)
+        self.last = new
         return new
 
     async def send(self, text: str) -> list:
@@ -110,6 +112,10 @@ class Person:
     async def press(self, label: str) -> list:
         message = self.message_with_button(label)
         return await self._after(self.fake.press(self.user_id, message.message_id, text=label))
+
+    def labels(self) -> list[str]:
+        """The buttons on what the last send or press brought, as a Chat's labels()."""
+        return [text for message in self.last for row in message.buttons for text, _ in row]
 
     def message_with_button(self, label: str):
         for message in reversed(self.fake.messages(self.user_id)):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.conftest import Clock, set_up
+from tests.conftest import Clock, plan, set_up
 from tests.e2e import Person, RunningBot
 
 
@@ -52,12 +52,7 @@ async def test_plan_by_taps_then_the_reminder_and_the_rating_through_telegram(bo
 async def test_not_yet_through_telegram(bot: RunningBot, fake):
     ben = Person(bot, 2002, "Ben")
     await set_up(ben)
-    await ben.send("/plan")
-    await ben.press("Being in touch")
-    await ben.send("Call Mum")
-    await ben.press("Tomorrow")
-    await ben.send("9:15")
-    await ben.press("5")
+    await plan(ben, "Being in touch", "Call Mum", typed=True, day="Tomorrow", at="9:15", predicted="5")
     due = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC).replace(hour=9, minute=15)
     ticker = bot.ticker(lambda: due + timedelta(seconds=5))
     assert await ticker.tick() == 1
@@ -75,12 +70,7 @@ async def test_plan_list_through_telegram(bot: RunningBot):
     await set_up(cai)
     replies = await cai.send("/plan list")
     assert "Nothing planned yet" in cai.transcript(replies)
-    await cai.send("/plan")
-    await cai.press("Getting something done")
-    await cai.press("Tidy one drawer")
-    await cai.press("Tomorrow")
-    await cai.press("10:00")
-    await cai.press("4")
+    await plan(cai, "Getting something done", "Tidy one drawer", day="Tomorrow", at="10:00", predicted="4")
     replies = await cai.send("/plan list")
     text = cai.transcript(replies)
     assert "Planned" in text and "10:00: Tidy one drawer" in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.conftest import set_up
+from tests.conftest import log_mood, set_up
 from tests.e2e import Person
 
 
@@ -30,10 +30,7 @@ async def test_a_mood_by_taps_then_the_journal_then_an_export_file(bot):
 async def test_delete_through_telegram_says_what_went_and_the_journal_is_empty(bot):
     ana = Person(bot, 502)
     await set_up(ana)
-    await ana.send("/mood")
-    await ana.press("3")
-    await ana.press("Skip")
-    await ana.press("Skip")
+    await log_mood(ana, 3)
     confirm = await ana.send("/delete")
     assert "1 mood" in ana.transcript(confirm)
     done = await ana.press("Yes, delete everything")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CONSOLE_SET_UP, PROBABLE, PROBABLE_TOO, run_console, set_up
+from tests.conftest import CONSOLE_SET_UP, PROBABLE, PROBABLE_TOO, log_mood, run_console, set_up
 from tests.e2e import Person
 
 SAFE_QUESTION = "Are you safe right now?"
@@ -142,10 +142,7 @@ async def test_not_safe_repeats_the_numbers_offers_no_carry_on_and_takes_no_one(
 
 async def test_not_sure_is_gentler_and_a_name_brings_encouragement_with_the_numbers(ana: Person):
     await set_up(ana)
-    await ana.send("/mood")
-    await ana.press("3")
-    await ana.press("Skip")  # no emotion words
-    await ana.send("honestly i dont want to be here anymore")
+    await log_mood(ana, 3, note="honestly i dont want to be here anymore")
     replies = await ana.press("Not sure")
     text = ana.transcript(replies)
     assert "hard to tell" in text and "116 123" in text and "Carry on" in labels(replies)

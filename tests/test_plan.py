@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from bot.scheduler import Ticker
 from flows.lib import markup
 from flows.dialogue.core import Reply
-from tests.conftest import Chat, Clock, set_up, texts
+from tests.conftest import Chat, Clock, log_mood, plan, set_up, texts
 
 
 
@@ -20,17 +20,6 @@ def button(reply: Reply, label: str) -> str:
                 assert b.data is not None
                 return b.data
     raise AssertionError(f"no {label!r} in {[b.label for row in reply.buttons for b in row]}")
-
-
-async def plan(chat: Chat, kind: str = "Something enjoyable", activity: str = "Listen to a favourite song",
-               day: str = "Today", at: str = "18:00", predicted: str = "6", typed: bool = False) -> None:
-    """Plan one activity by taps (or typing the activity and the time)."""
-    await chat.send("/plan")
-    await chat.press(kind)
-    await (chat.send(activity) if typed else chat.press(activity))
-    await chat.press(day)
-    await (chat.send(at) if typed or at not in chat.labels() else chat.press(at))
-    await chat.press(predicted)
 
 
 async def activities(storage, user_id: int = 7) -> list:
@@ -390,10 +379,7 @@ async def test_a_forged_or_stale_id_is_refused_politely(ana: Chat, storage, cont
     await ben.send("/plan list")
     assert "Nothing planned yet" in ben.text
     # Another kind's id is not an activity.
-    await ana.send("/mood")
-    await ana.press("5")
-    await ana.press("Skip")
-    await ana.press("Skip")
+    await log_mood(ana, 5)
     mood_id = next(e.id for e in await storage.history(7) if e.kind == "mood")
     await press_data(ana, f"g:pa:{mood_id}:done")
     assert "isn't here any more" in ana.text
@@ -452,12 +438,7 @@ async def test_plan_list_when_empty_and_when_long(ana: Chat, storage):
     assert "Nothing planned yet" in ana.text
     long = "Walk " + "very " * 30
     for n in range(24):
-        await ana.send("/plan")
-        await ana.press("Moving your body")
-        await ana.send(f"{n} {long}"[:120])
-        await ana.press("Tomorrow")
-        await ana.press("10:00")
-        await ana.press("5")
+        await plan(ana, "Moving your body", f"{n} {long}"[:120], typed=True, day="Tomorrow", at="10:00", predicted="5")
     await ana.send("/plan list")
     [reply] = ana.replies
     assert len(markup.visible_text(reply.text)) < 4096 and len(reply.text) < 4096

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, Reply, Step
 from flows.registry import FLOWS
-from tests.conftest import PROBABLE, PROBABLE_TOO, Chat, set_up
+from tests.conftest import PROBABLE, PROBABLE_TOO, Chat, log_mood, set_up
 
 SAFE_QUESTION = "Are you safe right now?"
 ASKED = "Are you having thoughts of ending your life"
@@ -97,17 +97,11 @@ async def test_someone_to_be_with_them_is_answered_only_while_it_is_open(ana: Ch
     await ana.send("i want to die")
     await ana.press("Not sure")
     await ana.send("/help")  # a command moves on
-    await ana.send("/mood")
-    await ana.press("5")
-    await ana.press("Skip")
-    await ana.send("my sister Jo came round")  # the mood's note, not an answer to the question
+    await log_mood(ana, 5, note="my sister Jo came round")  # the mood's note, not an answer to the question
     assert "call or message them now" not in ana.text and "Saved" in ana.text
     clock.move(minutes=20)  # past the shorter repeat's ten minutes
     await ana.send("i want to die")
     await ana.press("Not safe")
     clock.move(hours=2)
-    await ana.send("/mood")
-    await ana.press("5")
-    await ana.press("Skip")
-    await ana.send("nobody came today")
+    await log_mood(ana, 5, note="nobody came today")
     assert "lonely" not in ana.text
