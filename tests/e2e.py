@@ -62,10 +62,11 @@ class RunningBot:
         """A second tick over this bot's own storage, at the time `clock()` gives (the bot's
         own tick follows the real clock), sending through the bot's own Telegram path."""
         telegram_bot = self.telegram_bot
-        engine = Engine(telegram_bot.storage, telegram_bot.content, FLOWS, clock=clock)
-        return Ticker(
-            telegram_bot.storage, engine, lambda chat_id, replies: telegram_bot.send(self.application.bot, chat_id, replies)
-        )
+
+        async def send(chat_id: int, replies: list) -> bool:
+            return await telegram_bot.send(self.application.bot, chat_id, replies)
+
+        return Ticker(telegram_bot.storage, Engine(telegram_bot.storage, telegram_bot.content, FLOWS, clock=clock), send)
 
 
 @asynccontextmanager

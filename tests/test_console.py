@@ -52,7 +52,8 @@ async def test_the_console_prints_what_falls_due(storage, content, engine_factor
     from bot.console import CONSOLE_USER, run_console
 
     before = datetime(2026, 11, 24, 19, 0, tzinfo=timezone.utc)
-    await set_up(Chat(engine_factory(lambda: before), CONSOLE_USER), "Ireland", timezone="Europe/Dublin", reminder="20:00")
+    person = Chat(engine_factory(lambda: before), CONSOLE_USER)
+    await set_up(person, "Ireland", timezone="Europe/Dublin", reminder="20:00")
     out = io.StringIO()
     later = datetime(2026, 11, 24, 20, 10, tzinfo=timezone.utc)
     assert await run_console(storage, content, io.StringIO("8\n"), out, clock=lambda: later) == 0
@@ -62,7 +63,9 @@ async def test_the_console_prints_what_falls_due(storage, content, engine_factor
 
 
 def test_console_prints_an_edited_message_again_marked(tmp_path: Path):
-    result = run_console(tmp_path, [*CONSOLE_SET_UP, "/thought", "Full record", "At home", "worried", "sad", "✓ worried", "Done"])
+    result = run_console(
+        tmp_path, [*CONSOLE_SET_UP, "/thought", "Full record", "At home", "worried", "sad", "✓ worried", "Done"]
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "(edited) Step 2 of 7\nChosen: worried." in out and "(edited) Step 2 of 7\nChosen: worried, sad." in out

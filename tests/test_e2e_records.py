@@ -38,7 +38,9 @@ async def test_delete_through_telegram_says_what_went_and_the_journal_is_empty(b
     assert "Nothing recorded yet" in ana.transcript(await ana.send("/journal"))
 
 
-async def test_a_prompt_due_while_the_bot_was_down_arrives_at_start_and_one_tap_logs_it(fake, config, content, open_storage):
+async def test_a_prompt_due_while_the_bot_was_down_arrives_at_start_and_one_tap_logs_it(
+    fake, config, content, open_storage
+):
     """The ticking job runs in the real Application: its first tick, at start-up, sends what
     fell due in the last hour, through the rate-limited path, with the scale as buttons."""
     from datetime import datetime, timedelta, timezone

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CONSOLE_SET_UP, PROBABLE, PROBABLE_TOO, log_mood, run_console, set_up
+from tests.conftest import CONSOLE_SET_UP, PROBABLE, PROBABLE_TOO, log_mood, run_console, set_up, started_thought_record
 from tests.e2e import Person
 
 SAFE_QUESTION = "Are you safe right now?"
@@ -181,9 +181,7 @@ async def test_a_thought_record_about_being_hurt_offers_no_thinking_traps(ana: P
 
 async def test_a_suicidal_automatic_thought_is_never_challenged(ana: Person):
     await set_up(ana)
-    await ana.send("/thought")
-    await ana.press("Quick version")
-    await ana.send("Sunday night, alone")
+    await started_thought_record(ana, "Quick version", "Sunday night, alone")
     replies = await ana.send("I just want to die")
     assert SAFE_QUESTION in ana.transcript(replies)
     await ana.press("Safe for now")

@@ -6,15 +6,13 @@ from __future__ import annotations
 from flows.lib import markup
 from flows.practices import thought
 from flows.lib.content import Content
-from tests.conftest import Chat, set_up
+from tests.conftest import Chat, set_up, started_thought_record
 
 WANT_TO_DIE = "I want to die"
 
 
 async def full_record_until_traps(chat: Chat, text: str = "I always fail, I'm useless") -> None:
-    await chat.send("/thought")
-    await chat.press("Full record")
-    await chat.send("Presentation at work on Monday; my slides froze")
+    await started_thought_record(chat, "Full record", "Presentation at work on Monday; my slides froze")
     await chat.press("anxious")
     await chat.press("ashamed")
     await chat.press("Done")
@@ -196,9 +194,7 @@ async def test_several_traps_and_their_questions(chat: Chat):
 
 async def test_bad_numbers_are_re_asked(chat: Chat):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Full record")
-    await chat.send("At home")
+    await started_thought_record(chat, "Full record", "At home")
     await chat.press("sad")
     await chat.press("Done")
     for wrong in ("150", "-5", "lots", "7.5"):
@@ -225,9 +221,7 @@ async def test_situation_and_thought_are_required_and_long_answers_refused(chat:
 
 async def test_a_suicidal_thought_is_never_challenged_and_never_praised(chat: Chat, storage):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Full record")
-    await chat.send("Alone at home after the argument")
+    await started_thought_record(chat, "Full record", "Alone at home after the argument")
     await chat.press("hopeless")
     await chat.press("Done")
     await chat.press("90")
@@ -250,9 +244,7 @@ async def test_a_suicidal_thought_is_never_challenged_and_never_praised(chat: Ch
 
 async def test_stop_for_now_after_a_suicidal_thought(chat: Chat, storage):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Quick version")
-    await chat.send("Bad day")
+    await started_thought_record(chat, "Quick version", "Bad day")
     await chat.send("i want to kill myself")
     await chat.press("Safe for now")
     await chat.press("Stop for now")
@@ -263,9 +255,7 @@ async def test_stop_for_now_after_a_suicidal_thought(chat: Chat, storage):
 
 async def test_a_flagged_last_answer_is_hidden_in_the_entry(chat: Chat, storage):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Quick version")
-    await chat.send("Work")
+    await started_thought_record(chat, "Quick version", "Work")
     await chat.send("I'm going to mess it up")
     await chat.press("Not sure")
     await chat.send("maybe everyone would be better off without me")
@@ -295,9 +285,7 @@ async def test_being_hurt_is_not_a_thinking_trap(chat: Chat, storage):
 
 async def test_an_unwanted_thought_of_harming_someone_can_still_be_worked_on(chat: Chat):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Quick version")
-    await chat.send("Bathing the baby")
+    await started_thought_record(chat, "Quick version", "Bathing the baby")
     await chat.send("i keep having thoughts about hurting my baby and it terrifies me")
     assert "doesn't make you dangerous" in chat.text
     await chat.press("Safe for now")
@@ -315,9 +303,7 @@ async def test_an_age_mention_points_to_a_youth_line_without_a_safety_offer(chat
 
 async def test_words_typed_where_a_number_was_asked_still_count(chat: Chat):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Full record")
-    await chat.send("Evening at home")
+    await started_thought_record(chat, "Full record", "Evening at home")
     await chat.press("sad")
     await chat.press("Done")
     await chat.send("i want to end my life")
@@ -339,9 +325,7 @@ async def test_cancel_leaves_nothing_saved(chat: Chat, storage):
 
 async def test_without_consent_nothing_is_kept(chat: Chat, storage):
     await set_up(chat, consent="No, don't keep them")
-    await chat.send("/thought")
-    await chat.press("Quick version")
-    await chat.send("Exam results")
+    await started_thought_record(chat, "Quick version", "Exam results")
     await chat.send("I'm a failure")
     await chat.press("Labelling")
     await chat.press("Done")
@@ -352,9 +336,7 @@ async def test_without_consent_nothing_is_kept(chat: Chat, storage):
 
 async def test_the_record_resumes_after_a_restart(chat: Chat, engine_factory):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Quick version")
-    await chat.send("On the bus")
+    await started_thought_record(chat, "Quick version", "On the bus")
     chat.engine = engine_factory()  # a new process, the same database
     await chat.send("Everyone is staring at me")
     assert "Step 3 of 4" in chat.text and "Everyone is staring at me" in chat.text
