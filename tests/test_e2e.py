@@ -184,11 +184,7 @@ async def test_a_very_long_message_is_refused_once(ana: Person):
 
 
 async def test_the_database_holds_none_of_the_words_typed(ana: Person, config):
-    await ana.send("/start")
-    await ana.press("No, don't keep them")
-    await ana.send("Portugal")
-    await ana.send("Lisbon")
-    await ana.send("21:45")
+    await set_up(ana, "Portugal", consent="No, don't keep them", timezone="Lisbon", reminder="21:45")
     await ana.send("/mood")
     await ana.press("4")
     await ana.press("anxious")

@@ -126,9 +126,7 @@ async def test_in_the_car_with_the_engine_running(ana: Person):
 
 async def test_not_safe_repeats_the_numbers_offers_no_carry_on_and_takes_no_one(ana: Person):
     await set_up(ana)
-    await ana.send("/thought")
-    await ana.press("Full record")
-    await ana.send("i want to die")
+    await started_thought_record(ana, "Full record", "i want to die")
     replies = await ana.press("Not safe")
     text = ana.transcript(replies)
     assert "999" in replies[0].text and "116 123" in replies[0].text
@@ -166,9 +164,7 @@ async def test_harm_from_others_puts_the_abuse_line_first_and_offers_it_again(an
 
 async def test_a_thought_record_about_being_hurt_offers_no_thinking_traps(ana: Person):
     await set_up(ana)
-    await ana.send("/thought")
-    await ana.press("Full record")
-    await ana.send("My partner pushed me into the wall and locked me in the bedroom")
+    await started_thought_record(ana, "Full record", "My partner pushed me into the wall and locked me in the bedroom")
     await ana.press("Safe for now")
     replies = await ana.press("Carry on")
     text = ana.transcript(replies)

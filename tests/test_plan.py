@@ -22,6 +22,14 @@ def button(reply: Reply, label: str) -> str:
     raise AssertionError(f"no {label!r} in {[b.label for row in reply.buttons for b in row]}")
 
 
+async def at_the_time(chat: Chat, day: str = "Today") -> None:
+    """/plan a favourite song, by taps, up to the question of its time."""
+    await chat.send("/plan")
+    await chat.press("Something enjoyable")
+    await chat.press("Listen to a favourite song")
+    await chat.press(day)
+
+
 async def activities(storage, user_id: int = 7) -> list:
     return [e for e in await storage.history(user_id) if e.kind == "activity"]
 
@@ -130,10 +138,7 @@ async def test_type_my_own_button_and_a_weekday(ana: Chat, storage):
 
 async def test_a_time_already_past_is_refused_kindly(ana: Chat, storage):
     await set_up(ana)
-    await ana.send("/plan")
-    await ana.press("Something enjoyable")
-    await ana.press("Listen to a favourite song")
-    await ana.press("Today")
+    await at_the_time(ana)
     await ana.send("09:30")
     assert "It's already 12:00 where you are, so that time has passed" in ana.text
     assert "Another day" in ana.labels()  # still on the time, with a way forward
@@ -161,10 +166,7 @@ async def test_wrong_answers_get_specific_reprompts(ana: Chat):
 
 async def test_cancel_midway_leaves_nothing_saved(ana: Chat, storage):
     await set_up(ana)
-    await ana.send("/plan")
-    await ana.press("Something enjoyable")
-    await ana.press("Listen to a favourite song")
-    await ana.press("Today")
+    await at_the_time(ana)
     await ana.press("18:00")
     await ana.send("/cancel")
     assert "Nothing was planned" in ana.text

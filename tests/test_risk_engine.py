@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, Reply, Step
 from flows.registry import FLOWS
-from tests.conftest import PROBABLE, PROBABLE_TOO, Chat, log_mood, set_up
+from tests.conftest import PROBABLE, PROBABLE_TOO, Chat, log_mood, set_up, started_thought_record
 
 SAFE_QUESTION = "Are you safe right now?"
 ASKED = "Are you having thoughts of ending your life"
@@ -92,9 +92,7 @@ async def test_a_command_whose_words_are_probable_still_runs_and_asks(ana: Chat,
 
 async def test_someone_to_be_with_them_is_answered_only_while_it_is_open(ana: Chat, clock):
     await set_up(ana)
-    await ana.send("/thought")
-    await ana.press("Full record")
-    await ana.send("i want to die")
+    await started_thought_record(ana, "Full record", "i want to die")
     await ana.press("Not sure")
     await ana.send("/help")  # a command moves on
     await log_mood(ana, 5, note="my sister Jo came round")  # the mood's note, not an answer to the question

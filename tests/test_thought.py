@@ -124,6 +124,13 @@ async def test_the_quick_version(chat: Chat, storage):
     assert entry.data["belief_before"] is None and entry.data["emotions"] == []
 
 
+async def at_the_intensity(chat: Chat, situation: str, emotion: str = "sad") -> None:
+    """A full record with one emotion chosen: at how strong it was."""
+    await started_thought_record(chat, "Full record", situation)
+    await chat.press(emotion)
+    await chat.press("Done")
+
+
 def test_traps_are_ranked_by_cue_words(content: Content):
     traps = content.thought.trap
     first_four = [t.id for t in thought.rank_traps(traps, "I always fail, I'm useless")[:4]]
@@ -194,9 +201,7 @@ async def test_several_traps_and_their_questions(chat: Chat):
 
 async def test_bad_numbers_are_re_asked(chat: Chat):
     await set_up(chat)
-    await started_thought_record(chat, "Full record", "At home")
-    await chat.press("sad")
-    await chat.press("Done")
+    await at_the_intensity(chat, "At home")
     for wrong in ("150", "-5", "lots", "7.5"):
         await chat.send(wrong)
         assert chat.text == "Tap a number, or type one from 0 to 100."
@@ -221,9 +226,7 @@ async def test_situation_and_thought_are_required_and_long_answers_refused(chat:
 
 async def test_a_suicidal_thought_is_never_challenged_and_never_praised(chat: Chat, storage):
     await set_up(chat)
-    await started_thought_record(chat, "Full record", "Alone at home after the argument")
-    await chat.press("hopeless")
-    await chat.press("Done")
+    await at_the_intensity(chat, "Alone at home after the argument", "hopeless")
     await chat.press("90")
     await chat.send(WANT_TO_DIE)
     assert "Are you safe right now?" in chat.text and "want to die" not in chat.text
@@ -303,9 +306,7 @@ async def test_an_age_mention_points_to_a_youth_line_without_a_safety_offer(chat
 
 async def test_words_typed_where_a_number_was_asked_still_count(chat: Chat):
     await set_up(chat)
-    await started_thought_record(chat, "Full record", "Evening at home")
-    await chat.press("sad")
-    await chat.press("Done")
+    await at_the_intensity(chat, "Evening at home")
     await chat.send("i want to end my life")
     assert "Are you safe right now?" in chat.text
     await chat.press("Safe for now")
