@@ -1,5 +1,8 @@
-"""Shared fixtures: real content, a real encrypted database in a temporary folder, and a
-`Chat` that drives the engine the way a person would (type, tap a button by its label)."""
+"""Shared fixtures: real content, a real encrypted database in a temporary folder, engines
+over it (`engine_factory`), and a `Chat` that drives the engine the way a person would (type,
+tap a button by its label). Then the set-up tests share: onboarding (`set_up`), the walks many
+tests take on the way to what they test (`log_mood`, `started_thought_record`, ...), each for a
+Chat or an end-to-end Person, and the console through a pipe."""
 
 from __future__ import annotations
 
@@ -70,7 +73,9 @@ def engine_factory(storage: Storage, content: Content):
     restart is."""
 
     def make(clock=None, *, store: Storage | None = None, flows=FLOWS) -> Engine:
-        return Engine(store or storage, content, flows, clock=clock or (lambda: FIXED_NOW))
+        return Engine(
+            storage if store is None else store, content, flows, clock=(lambda: FIXED_NOW) if clock is None else clock
+        )
 
     return make
 

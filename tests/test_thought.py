@@ -22,6 +22,13 @@ async def full_record_until_traps(chat: Chat, text: str = "I always fail, I'm us
     await chat.press("90")  # tapped
 
 
+async def at_the_intensity(chat: Chat, situation: str, emotion: str = "sad") -> None:
+    """A full record with one emotion chosen: at how strong it was."""
+    await started_thought_record(chat, "Full record", situation)
+    await chat.press(emotion)
+    await chat.press("Done")
+
+
 async def test_the_full_record_by_taps_and_typing(chat: Chat):
     await set_up(chat)
     await chat.send("/thought")
@@ -122,13 +129,6 @@ async def test_the_quick_version(chat: Chat, storage):
     (entry,) = await storage.history(chat.user_id)
     assert entry.data["quick"] is True and entry.data["trap_ids"] == ["mind_reading"]
     assert entry.data["belief_before"] is None and entry.data["emotions"] == []
-
-
-async def at_the_intensity(chat: Chat, situation: str, emotion: str = "sad") -> None:
-    """A full record with one emotion chosen: at how strong it was."""
-    await started_thought_record(chat, "Full record", situation)
-    await chat.press(emotion)
-    await chat.press("Done")
 
 
 def test_traps_are_ranked_by_cue_words(content: Content):
