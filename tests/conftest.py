@@ -1,8 +1,14 @@
-"""Shared fixtures: real content, a real encrypted database in a temporary folder, and a
-`Chat` that drives the engine the way a person would (type, tap a button by its label)."""
+"""Shared fixtures: real content, a real encrypted database in a temporary folder, engines
+over it (`engine_factory`), and a `Chat` that drives the engine the way a person would (type,
+tap a button by its label). Then the set-up tests share: onboarding (`set_up`), the walks many
+tests take on the way to what they test (`log_mood`, `started_thought_record`, ...), each for a
+Chat or an end-to-end Person, and the console through a pipe."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -40,15 +46,43 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def storage(db_path: Path, key: str):
-    store = await Storage.open(db_path, Cipher(key))
-    yield store
-    await store.close()
+async def open_storage(db_path: Path, key: str):
+    """Opens the test database, as a new process would: `await open_storage()`. Every one
+    opened is closed at the end (closing twice is harmless)."""
+    opened: list[Storage] = []
+
+    async def open_() -> Storage:
+        store = await Storage.open(db_path, Cipher(key))
+        opened.append(store)
+        return store
+
+    yield open_
+    for store in opened:
+        await store.close()
 
 
 @pytest.fixture
-def engine(storage: Storage, content: Content) -> Engine:
-    return Engine(storage, content, REGISTRY, clock=lambda: FIXED_NOW)
+async def storage(open_storage) -> Storage:
+    return await open_storage()
+
+
+@pytest.fixture
+def engine_factory(storage: Storage, content: Content):
+    """Makes an engine over the test database: `engine_factory()` sees FIXED_NOW; give it a
+    clock (a `Clock`), a store or another registry. A new engine over the same database is what a
+    restart is."""
+
+    def make(clock=None, *, store: Storage | None = None, registry=REGISTRY) -> Engine:
+        return Engine(
+            storage if store is None else store, content, registry, clock=(lambda: FIXED_NOW) if clock is None else clock
+        )
+
+    return make
+
+
+@pytest.fixture
+def engine(engine_factory) -> Engine:
+    return engine_factory()
 
 
 class Chat:
@@ -140,14 +174,95 @@ async def bot(fake, config, content):
         yield running
 
 
-async def set_up(person, country: str = "United Kingdom", consent: str = "Yes, keep them") -> None:
-    """Onboard with a country and consent; skip the time zone and check-in time.
-    `person` is a Chat (engine) or a Person (end to end): both send and press."""
+async def set_up(
+    person,
+    country: str = "United Kingdom",
+    consent: str = "Yes, keep them",
+    timezone: str | None = None,
+    reminder: str | None = None,
+) -> None:
+    """Onboard: consent and a country, typed; the time zone and the check-in time typed if
+    given, else skipped. `person` is a Chat (engine) or a Person (end to end): both send and
+    press."""
     await person.send("/start")
     await person.press(consent)
     await person.send(country)
+    await (person.send(timezone) if timezone else person.press("Skip"))
+    await (person.send(reminder) if reminder else person.press("Skip"))
+
+
+# --- walks that many tests take on the way to what they test ---------------------------------
+# Each takes a Chat or a Person and does what the person would: send and press.
+
+
+async def log_mood(person, score: int | str, note: str | None = None) -> list:
+    """/mood: a score, no emotion words, and the note (or none). Returns the last replies."""
+    await person.send("/mood")
+    await person.press(str(score))
     await person.press("Skip")
-    await person.press("Skip")
+    return await (person.send(note) if note else person.press("Skip"))
+
+
+async def started_thought_record(
+    person, version: str = "Full record", situation: str = "Waiting for a reply from my sister"
+) -> list:
+    """/thought, the version, the situation typed: at the next question (the emotions in the
+    full record, the thought in the quick version), which it returns."""
+    await person.send("/thought")
+    await person.press(version)
+    return await person.send(situation)
+
+
+async def choose_exercise(person, name: str, mood: str = "4") -> None:
+    """/checkin, a mood, an exercise: up to its safeguard."""
+    await person.send("/checkin")
+    await person.press(mood)
+    await person.press(name)
+
+
+async def start_guided_breathing(person) -> None:
+    """Box breathing, guided with a timer: at its first phase."""
+    await choose_exercise(person, "Box breathing")
+    await person.press("Guide me, timed")
+
+
+async def plan(person, kind: str = "Something enjoyable", activity: str = "Listen to a favourite song",
+               day: str = "Today", at: str = "18:00", predicted: str = "6", typed: bool = False) -> None:
+    """/plan one activity by taps (or typing the activity and the time; a time with no button
+    is typed too)."""
+    await person.send("/plan")
+    await person.press(kind)
+    await (person.send(activity) if typed else person.press(activity))
+    await person.press(day)
+    await (person.send(at) if typed or at not in person.labels() else person.press(at))
+    await person.press(predicted)
+
+
+# --- the console, through a pipe -----------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What set_up answers, typed at the console: [2] is "Yes, keep them".
+CONSOLE_SET_UP = ["2", "United Kingdom", "Skip", "Skip"]
+
+
+def run_console(tmp_path: Path, lines: list[str], **env: str) -> subprocess.CompletedProcess:
+    """`python -m bot console` with these lines typed, its database in `tmp_path`."""
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/chat.db",
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=60,
+    )
 
 
 # --- a clock the tests move, and the real tick ------------------------------------------
@@ -172,8 +287,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def moving(storage: Storage, content: Content, clock: Clock) -> Engine:
-    return Engine(storage, content, REGISTRY, clock=clock)
+def moving(engine_factory, clock: Clock) -> Engine:
+    return engine_factory(clock)
 
 
 @pytest.fixture

@@ -13,8 +13,11 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import Config
 from bot.crypto import Cipher
+from bot.scheduler import Ticker
 from bot.telegram_adapter import ALLOWED_UPDATES, TelegramAdapter
+from flows.dialogue.engine import Engine
 from flows.lib.content import Content
+from flows.registry import REGISTRY
 from tests.fake_telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token-for-the-fake"
@@ -55,6 +58,16 @@ class RunningBot:
     async def wait_handled(self, update_id: int) -> None:
         await asyncio.wait_for(self.event(update_id).wait(), WAIT)
 
+    def ticker(self, clock) -> Ticker:
+        """A second tick over this bot's own storage, at the time `clock()` gives (the bot's
+        own tick follows the real clock), sending through the bot's own Telegram path."""
+        telegram_bot = self.telegram_bot
+
+        async def send(chat_id: int, replies: list) -> bool:
+            return await telegram_bot.send(self.application.bot, chat_id, replies)
+
+        return Ticker(telegram_bot.storage, Engine(telegram_bot.storage, telegram_bot.content, REGISTRY, clock=clock), send)
+
 
 @asynccontextmanager
 async def running_bot(fake: FakeTelegram, config: Config, content: Content):
@@ -85,11 +98,13 @@ class Person:
         self.user_id = user_id
         self.fake.add_private_chat(user_id, first_name=first_name)
         self.seen = 0  # messages already read
+        self.last: list = []  # what the last send or press brought
 
     async def _after(self, update_id: int) -> list:
         await self.bot.wait_handled(update_id)
         messages = self.fake.messages(self.user_id)
         new, self.seen = messages[self.seen :], len(messages)
+        self.last = new
         return new
 
     async def send(self, text: str) -> list:
@@ -98,6 +113,10 @@ class Person:
     async def press(self, label: str) -> list:
         message = self.message_with_button(label)
         return await self._after(self.fake.press(self.user_id, message.message_id, text=label))
+
+    def labels(self) -> list[str]:
+        """The buttons on what the last send or press brought, as a Chat's labels()."""
+        return [text for message in self.last for row in message.buttons for text, _ in row]
 
     def message_with_button(self, label: str):
         for message in reversed(self.fake.messages(self.user_id)):

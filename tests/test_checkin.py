@@ -7,11 +7,9 @@ import pytest
 
 from flows.practices import checkin
 from flows.lib import markup
-from flows.lib.content import Exercises
 from flows.dialogue.core import Ctx
-from flows.dialogue.engine import Engine
-from flows.registry import REGISTRY
-from tests.conftest import FIXED_NOW, Chat, set_up
+from flows.lib.content import Exercises
+from tests.conftest import FIXED_NOW, Chat, choose_exercise, set_up
 
 SAFE_QUESTION = "Are you safe right now?"
 MOOD_AFTER = "How is your mood now?"
@@ -23,13 +21,6 @@ def exercise(content, exercise_id: str):
 
 async def entries(chat: Chat, kind: str = "checkin") -> list:
     return [e for e in await chat.engine.store.history(chat.user_id) if e.kind == kind]
-
-
-async def choose(chat: Chat, name: str, mood: str = "4") -> None:
-    """/checkin, a mood, an exercise: up to its safeguard."""
-    await chat.send("/checkin")
-    await chat.press(mood)
-    await chat.press(name)
 
 
 async def tap_through(chat: Chat, seen: list[str] | None = None, limit: int = 40) -> list[str]:
@@ -60,7 +51,7 @@ async def test_mood_before_is_a_labelled_scale_then_every_exercise_with_its_abou
 async def test_each_exercise_runs_start_to_finish_with_next(chat: Chat, content, exercise_id: str):
     chosen = exercise(content, exercise_id)
     await set_up(chat)
-    await choose(chat, chosen.name, "4")
+    await choose_exercise(chat, chosen.name, "4")
     assert chosen.safeguard in chat.text
     await chat.press("Start the body scan" if exercise_id == "body_scan" else "Start")
     phases = await tap_through(chat)
@@ -85,7 +76,7 @@ async def test_each_exercise_runs_start_to_finish_with_next(chat: Chat, content,
 async def test_box_breathing_shows_every_round(chat: Chat, content):
     chosen = exercise(content, "box_breathing")
     await set_up(chat)
-    await choose(chat, chosen.name)
+    await choose_exercise(chat, chosen.name)
     assert "skip the holds" in chat.text and "eyes can stay open" in chat.text
     await chat.press("Start")
     phases = await tap_through(chat)
@@ -102,7 +93,7 @@ async def test_box_breathing_shows_every_round(chat: Chat, content):
 async def test_grounding_accepts_typed_answers_and_taps_without_quoting_them(chat: Chat, content):
     chosen = exercise(content, "grounding")
     await set_up(chat)
-    await choose(chat, chosen.name, "3")
+    await choose_exercise(chat, chosen.name, "3")
     await chat.press("Start")
     assert "step 1 of 5" in chat.text and chat.labels() == ["Next", "Stop"]
     await chat.send("a zebra mug, the blue curtain")
@@ -126,7 +117,7 @@ async def test_grounding_accepts_typed_answers_and_taps_without_quoting_them(cha
 
 async def test_typing_during_a_breathing_phase_asks_for_a_tap_and_stays_put(chat: Chat):
     await set_up(chat)
-    await choose(chat, "Box breathing")
+    await choose_exercise(chat, "Box breathing")
     await chat.press("Start")
     await chat.send("ok what now")
     assert "Tap Next" in chat.text and "round 1 of 4 · step 1 of 4" in chat.text
@@ -137,7 +128,7 @@ async def test_typing_during_a_breathing_phase_asks_for_a_tap_and_stays_put(chat
 
 async def test_body_scan_offers_grounding_instead_at_the_start(chat: Chat, content):
     await set_up(chat)
-    await choose(chat, "Body scan", "5")
+    await choose_exercise(chat, "Body scan", "5")
     assert "stir up difficult feelings" in chat.text and "eyes can stay open" in chat.text
     assert chat.labels()[:2] == ["Start the body scan", "Grounding instead"]
     await chat.press("Grounding instead")
@@ -153,7 +144,7 @@ async def test_body_scan_offers_grounding_instead_at_the_start(chat: Chat, conte
 
 async def test_body_scan_can_switch_to_grounding_part_way(chat: Chat):
     await set_up(chat)
-    await choose(chat, "Body scan")
+    await choose_exercise(chat, "Body scan")
     await chat.press("Start the body scan")
     await chat.press("Next")
     assert "Body scan · step 2 of 7" in chat.text
@@ -165,7 +156,7 @@ async def test_body_scan_can_switch_to_grounding_part_way(chat: Chat):
 
 async def test_pick_another_goes_back_to_the_list(chat: Chat, content):
     await set_up(chat)
-    await choose(chat, "Leaves on a stream")
+    await choose_exercise(chat, "Leaves on a stream")
     await chat.press("Pick another")
     assert chat.labels() == [e.name for e in content.of(Exercises).exercise]
     await chat.send("box breathing")  # a typed name works too
@@ -174,7 +165,7 @@ async def test_pick_another_goes_back_to_the_list(chat: Chat, content):
 
 async def test_stop_mid_exercise_goes_to_mood_after_and_saves_it_marked_stopped(chat: Chat):
     await set_up(chat)
-    await choose(chat, "Leaves on a stream", "6")
+    await choose_exercise(chat, "Leaves on a stream", "6")
     await chat.press("Start")
     await chat.press("Next")
     await chat.press("Stop")
@@ -207,7 +198,7 @@ async def test_a_mood_that_is_not_0_to_10_is_asked_again(chat: Chat, wrong: str)
 
 async def test_the_entry_is_saved_with_before_and_after_and_shows_in_the_journal(chat: Chat):
     await set_up(chat)
-    await choose(chat, "5-4-3-2-1 grounding", "2")
+    await choose_exercise(chat, "5-4-3-2-1 grounding", "2")
     await chat.press("Start")
     await chat.send("the window")
     await tap_through(chat)
@@ -224,7 +215,7 @@ async def test_the_entry_is_saved_with_before_and_after_and_shows_in_the_journal
 
 async def test_cancel_part_way_saves_nothing(chat: Chat):
     await set_up(chat)
-    await choose(chat, "5-4-3-2-1 grounding")
+    await choose_exercise(chat, "5-4-3-2-1 grounding")
     await chat.press("Start")
     await chat.send("a lamp")
     await chat.send("/cancel")
@@ -238,7 +229,7 @@ async def test_cancel_part_way_saves_nothing(chat: Chat):
 
 async def test_without_consent_it_still_works_and_nothing_is_kept(chat: Chat):
     await set_up(chat, consent="No, don't keep them")
-    await choose(chat, "5-4-3-2-1 grounding", "3")
+    await choose_exercise(chat, "5-4-3-2-1 grounding", "3")
     await chat.press("Start")
     await chat.send("a green door")
     await tap_through(chat)
@@ -251,7 +242,7 @@ async def test_without_consent_it_still_works_and_nothing_is_kept(chat: Chat):
 
 async def test_a_disclosure_at_a_grounding_step_gets_the_risk_response_and_can_carry_on(chat: Chat):
     await set_up(chat)
-    await choose(chat, "5-4-3-2-1 grounding", "2")
+    await choose_exercise(chat, "5-4-3-2-1 grounding", "2")
     await chat.press("Start")
     await chat.press("Next")
     await chat.send("i want to kill myself")
@@ -275,26 +266,24 @@ async def test_a_disclosure_at_a_grounding_step_gets_the_risk_response_and_can_c
     assert f"Show hidden words (#{entry.id})" in chat.labels()
 
 
-async def test_a_restart_part_way_carries_on_where_they_were(chat: Chat, storage, content):
+async def test_a_restart_part_way_carries_on_where_they_were(chat: Chat, engine_factory):
     await set_up(chat)
-    await choose(chat, "Box breathing", "3")
+    await choose_exercise(chat, "Box breathing", "3")
     await chat.press("Start")
     for _ in range(5):
         await chat.press("Next")
     assert "round 2 of 4 · step 2 of 4" in chat.text
-    restarted = Chat(Engine(storage, content, REGISTRY, clock=lambda: FIXED_NOW), chat.user_id)
-    restarted.next_update_id = chat.next_update_id
-    restarted.replies = chat.replies  # the keyboard still on their screen
-    await restarted.press("Next")
-    assert "round 2 of 4 · step 3 of 4" in restarted.text
-    await restarted.press("Stop")
-    await restarted.press("5")
-    assert "mood 3 → 5" in restarted.text
+    chat.engine = engine_factory()  # a new process, the same database; the keyboard still on their screen
+    await chat.press("Next")
+    assert "round 2 of 4 · step 3 of 4" in chat.text
+    await chat.press("Stop")
+    await chat.press("5")
+    assert "mood 3 → 5" in chat.text
 
 
 async def test_an_old_next_button_does_not_skip_ahead(chat: Chat):
     await set_up(chat)
-    await choose(chat, "Leaves on a stream")
+    await choose_exercise(chat, "Leaves on a stream")
     await chat.press("Start")
     old = chat.button_data("Next")
     await chat.press("Next")
@@ -307,7 +296,7 @@ async def test_every_message_fits_telegram(chat: Chat, content):
     await set_up(chat)
     for chosen in content.of(Exercises).exercise:
         texts: list[str] = []
-        await choose(chat, chosen.name)
+        await choose_exercise(chat, chosen.name)
         texts += [r.text for r in chat.replies]
         await chat.press("Start the body scan" if chosen.id == "body_scan" else "Start")
         for _ in range(chosen.rounds * len(chosen.step)):

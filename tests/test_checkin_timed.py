@@ -3,15 +3,8 @@ phase (a job in Telegram), never a sleeping handler; a tap first makes the timer
 
 from __future__ import annotations
 
-from tests.conftest import Chat, set_up
+from tests.conftest import Chat, choose_exercise, set_up, start_guided_breathing
 from tests.e2e import Person
-
-
-async def start_guided_breathing(person) -> None:
-    await person.send("/checkin")
-    await person.press("4")
-    await person.press("Box breathing")
-    await person.press("Guide me, timed")
 
 
 async def test_a_guided_phase_carries_its_timer_and_the_timer_moves_it_on(chat: Chat):
@@ -39,9 +32,7 @@ async def test_a_timer_after_a_tap_does_nothing(chat: Chat):
 
 async def test_at_their_own_pace_nothing_is_timed(chat: Chat):
     await set_up(chat)
-    await chat.send("/checkin")
-    await chat.press("4")
-    await chat.press("Box breathing")
+    await choose_exercise(chat, "Box breathing")
     await chat.press("Start")
     assert not any(r.after for r in chat.replies)
 

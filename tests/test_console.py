@@ -2,30 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_console(tmp_path: Path, lines: list[str], **env: str) -> subprocess.CompletedProcess:
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/chat.db",
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "console"],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=environment,
-        timeout=60,
-    )
+from tests.conftest import CONSOLE_SET_UP, Chat, run_console, set_up
 
 
 def test_console_runs_onboarding_with_numbered_buttons_and_exits_cleanly(tmp_path: Path):
@@ -41,7 +20,7 @@ def test_console_runs_onboarding_with_numbered_buttons_and_exits_cleanly(tmp_pat
 
 
 def test_console_resumes_and_welcomes_back(tmp_path: Path):
-    run_console(tmp_path, ["2", "Skip", "Skip", "Skip"])
+    run_console(tmp_path, CONSOLE_SET_UP)
     result = run_console(tmp_path, [])
     assert result.returncode == 0
     assert "Welcome back" in result.stdout and "Created a new" not in result.stderr
@@ -64,27 +43,17 @@ def test_console_resumes_a_flow_where_it_was_left(tmp_path: Path):
     assert "Dublin" in out
 
 
-async def test_the_console_prints_what_falls_due(storage, content):
+async def test_the_console_prints_what_falls_due(storage, content, engine_factory):
     """The console runs the same tick: a daily prompt due while it was closed (within the
     hour's grace) is printed when it starts, numbered buttons and all."""
     import io
     from datetime import datetime, timezone
 
     from bot.console import CONSOLE_USER, run_console
-    from flows.dialogue.core import Incoming
-    from flows.dialogue.engine import Engine
-    from flows.registry import REGISTRY
 
     before = datetime(2026, 11, 24, 19, 0, tzinfo=timezone.utc)
-    engine = Engine(storage, content, REGISTRY, clock=lambda: before)
-    for incoming in (
-        Incoming(CONSOLE_USER, CONSOLE_USER, "command", command="start"),
-        Incoming(CONSOLE_USER, CONSOLE_USER, "text", text="yes"),
-        Incoming(CONSOLE_USER, CONSOLE_USER, "text", text="Ireland"),
-        Incoming(CONSOLE_USER, CONSOLE_USER, "text", text="Europe/Dublin"),
-        Incoming(CONSOLE_USER, CONSOLE_USER, "text", text="20:00"),
-    ):
-        await engine.handle(incoming)
+    person = Chat(engine_factory(lambda: before), CONSOLE_USER)
+    await set_up(person, "Ireland", timezone="Europe/Dublin", reminder="20:00")
     out = io.StringIO()
     later = datetime(2026, 11, 24, 20, 10, tzinfo=timezone.utc)
     assert await run_console(storage, content, io.StringIO("8\n"), out, clock=lambda: later) == 0
@@ -94,8 +63,9 @@ async def test_the_console_prints_what_falls_due(storage, content):
 
 
 def test_console_prints_an_edited_message_again_marked(tmp_path: Path):
-    result = run_console(tmp_path, ["2", "Skip", "Skip", "Skip", "/thought", "Full record", "At home",
-                                    "worried", "sad", "✓ worried", "Done"])
+    result = run_console(
+        tmp_path, [*CONSOLE_SET_UP, "/thought", "Full record", "At home", "worried", "sad", "✓ worried", "Done"]
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "(edited) Step 2 of 7\nChosen: worried." in out and "(edited) Step 2 of 7\nChosen: worried, sad." in out

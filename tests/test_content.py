@@ -69,27 +69,28 @@ def test_every_template_compiles_and_autoescapes_user_text(content: Content):
     assert "&lt;b&gt;&amp;" in text
 
 
-def _copy_content(tmp_path: Path) -> Path:
+def _content_with(tmp_path: Path, file: str, new: str, old: str | None = None) -> Path:
+    """A copy of the content in which `file` is `new`, or has its first `old` made `new`."""
     import shutil
 
     root = tmp_path / "content"
     shutil.copytree(Content().root, root)
+    path = root / file
+    path.write_text(path.read_text().replace(old, new, 1) if old else new)
     return root
 
 
 def test_a_broken_crisis_file_names_the_file_and_field(tmp_path: Path):
-    root = _copy_content(tmp_path)
-    path = root / "crisis" / "GB.toml"
-    path.write_text(path.read_text().replace('number = "999"', 'number = "nine"', 1))
+    root = _content_with(tmp_path, "crisis/GB.toml", old='number = "999"', new='number = "nine"')
     with pytest.raises(ContentError, match=r"GB.toml: emergency.0.number"):
         Content(root)
 
 
 def test_a_service_needs_a_way_to_reach_it(tmp_path: Path):
-    root = _copy_content(tmp_path)
-    (root / "crisis" / "XX.toml").write_text(
+    root = _content_with(
+        tmp_path, "crisis/XX.toml",
         'country = "XX"\n[[emergency]]\nnumber = "112"\nsource = "https://a.example"\nchecked = 2026-01-01\n'
-        '[[crisis]]\nname = "Line"\nhours = "24/7"\nsource = "https://a.example"\nchecked = 2026-01-01\n'
+        '[[crisis]]\nname = "Line"\nhours = "24/7"\nsource = "https://a.example"\nchecked = 2026-01-01\n',
     )
     with pytest.raises(ContentError, match=r"XX.toml: crisis.0: .*phone, sms or chat"):
         Content(root)
@@ -98,16 +99,13 @@ def test_a_service_needs_a_way_to_reach_it(tmp_path: Path):
 def test_an_exercise_step_cannot_last_less_than_nothing(tmp_path: Path):
     """A timed phase lasts at least a second, so a guided exercise edits its message at most
     once a second; 0 is a step that waits for them."""
-    root = _copy_content(tmp_path)
-    path = root / "practices" / "exercises.toml"
-    path.write_text(path.read_text().replace("seconds = 4", "seconds = -4", 1))
+    root = _content_with(tmp_path, "practices/exercises.toml", old="seconds = 4", new="seconds = -4")
     with pytest.raises(ContentError, match=r"exercises.toml: exercise.0.step.0.seconds"):
         Content(root)
 
 
 def test_a_safety_plan_needs_a_section(tmp_path: Path):
-    root = _copy_content(tmp_path)
-    (root / "safety_plan.toml").write_text("# every section removed\n")
+    root = _content_with(tmp_path, "safety_plan.toml", new="# every section removed\n")
     with pytest.raises(ContentError, match=r"safety_plan.toml: section: .*at least one \[\[section\]\]"):
         Content(root)
 
@@ -123,9 +121,8 @@ def scoped_data_files():
 def test_a_new_data_file_is_loaded_and_checked_with_no_edit_to_content(
     tmp_path: Path, content: Content, scoped_data_files
 ):
-    root = _copy_content(tmp_path)
+    root = _content_with(tmp_path, "practices/gratitude.toml", new='prompts = ["Something small that went well today"]\n')
     path = root / "practices" / "gratitude.toml"
-    path.write_text('prompts = ["Something small that went well today"]\n')
 
     class Gratitude(DataFile):  # as a practice's own module would define it
         path = "practices/gratitude.toml"
@@ -148,8 +145,7 @@ def test_a_new_data_file_is_loaded_and_checked_with_no_edit_to_content(
 
 
 def test_a_broken_template_is_reported_at_start(tmp_path: Path):
-    root = _copy_content(tmp_path)
-    (root / "templates" / "general" / "help.html").write_text("{% for x in %}")
+    root = _content_with(tmp_path, "templates/general/help.html", "{% for x in %}")
     with pytest.raises(ContentError, match=r"general/help.html"):
         Content(root)
 

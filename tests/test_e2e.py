@@ -11,6 +11,7 @@ import logging
 import pytest
 
 from bot.logging_setup import setup_logging
+from tests.conftest import set_up
 from tests.e2e import TOKEN, Person, RunningBot, running_bot
 from tests.fake_telegram import FakeTelegram
 from tests.test_storage import database_bytes
@@ -19,14 +20,6 @@ from tests.test_storage import database_bytes
 @pytest.fixture
 def ana(bot: RunningBot) -> Person:
     return Person(bot, 1001, "Ana")
-
-
-async def onboard(person: Person) -> None:
-    await person.send("/start")
-    await person.press("Yes, keep them")
-    await person.send("Ireland")
-    await person.press("Dublin")
-    await person.send("8:30pm")
 
 
 async def test_onboarding_end_to_end(ana: Person, fake: FakeTelegram):
@@ -191,11 +184,7 @@ async def test_a_very_long_message_is_refused_once(ana: Person):
 
 
 async def test_the_database_holds_none_of_the_words_typed(ana: Person, config):
-    await ana.send("/start")
-    await ana.press("No, don't keep them")
-    await ana.send("Portugal")
-    await ana.send("Lisbon")
-    await ana.send("21:45")
+    await set_up(ana, "Portugal", consent="No, don't keep them", timezone="Lisbon", reminder="21:45")
     await ana.send("/mood")
     await ana.press("4")
     await ana.press("anxious")
@@ -214,7 +203,7 @@ async def test_logs_hold_no_message_text_and_no_token(fake, config, content, cap
     caplog.set_level(logging.DEBUG)
     async with running_bot(fake, config, content) as bot:
         ana = Person(bot, 1001)
-        await onboard(ana)
+        await set_up(ana, "Ireland", timezone="Dublin", reminder="8:30pm")
         await ana.send("my secret worry about Zanzibar")
         fake.inject_error("sendMessage", status=500, description="Internal Server Error")
         await ana.send("/help")  # an error: logged by type, with an apology
@@ -269,7 +258,7 @@ async def test_an_error_while_replying_apologises_and_picks_up_the_question(ana:
 
 
 async def test_start_during_settings_welcomes_back_and_keeps_the_question(ana: Person):
-    await onboard(ana)
+    await set_up(ana, "Ireland", timezone="Dublin", reminder="8:30pm")
     await ana.send("/settings")
     await ana.press("Country: Ireland")
     replies = await ana.send("/start")

@@ -13,23 +13,13 @@ from telegram.ext import Defaults, ExtBot
 from bot.crypto import Cipher
 from bot.telegram_adapter import TelegramAdapter
 from flows.dialogue.core import Button, Reply
-from tests.conftest import set_up
+from tests.conftest import set_up, start_guided_breathing, started_thought_record
 from tests.e2e import TOKEN, Person, make_config
 from tests.fake_telegram import NOT_MODIFIED, FakeTelegram
-from tests.test_checkin_timed import start_guided_breathing
 
 
 def labels(message) -> list[str]:
     return [label for row in message.buttons for label, _ in row]
-
-
-async def at_the_emotions(ana: Person):
-    """A full thought record up to its emotions: the question's message."""
-    await set_up(ana)
-    await ana.send("/thought")
-    await ana.press("Full record")
-    (question,) = await ana.send("Waiting for a reply from my sister")
-    return question
 
 
 async def tap_whats_this(ana: Person, message_id: int, trap: str) -> list:
@@ -41,7 +31,8 @@ async def tap_whats_this(ana: Person, message_id: int, trap: str) -> list:
 
 async def test_emotion_toggles_edit_the_question_and_send_no_message(bot, fake: FakeTelegram):
     ana = Person(bot, 901)
-    question = await at_the_emotions(ana)
+    await set_up(ana)
+    (question,) = await started_thought_record(ana)  # at the emotions
     sent = fake.count("sendMessage", 901)
     assert await ana.press("worried") == []
     assert await ana.press("sad") == []
@@ -68,9 +59,7 @@ async def test_mood_words_edit_the_question_too(bot, fake: FakeTelegram):
 async def test_traps_whats_this_and_more_edit_one_message(bot, fake: FakeTelegram):
     ana = Person(bot, 903)
     await set_up(ana)
-    await ana.send("/thought")
-    await ana.press("Quick version")
-    await ana.send("Waiting for a reply from my sister")
+    await started_thought_record(ana, "Quick version")
     (question,) = await ana.send("She's ignoring me, she must be angry with me")
     sent, texts, keyboards = (fake.count(m, 903) for m in ("sendMessage", "editMessageText", "editMessageReplyMarkup"))
     assert await ana.press("Mind reading") == []  # the words change too ("Not sure is fine too" goes)
@@ -109,7 +98,8 @@ async def test_a_timed_exercise_is_one_message_that_changes(bot, fake: FakeTeleg
 
 async def test_a_message_already_as_wanted_is_left_quietly(bot, fake: FakeTelegram, caplog):
     ana = Person(bot, 905)
-    question = await at_the_emotions(ana)
+    await set_up(ana)
+    (question,) = await started_thought_record(ana)  # at the emotions
     sent = fake.count("sendMessage", 905)
     fake.inject_error("editMessageText", 400, description=f"Bad Request: {NOT_MODIFIED}")
     with caplog.at_level(logging.INFO):
@@ -137,7 +127,8 @@ async def test_an_edit_that_changes_nothing_is_no_error(content, tmp_path, key):
 
 async def test_an_edit_that_fails_is_sent_as_a_new_message(bot, fake: FakeTelegram):
     ana = Person(bot, 907)
-    question = await at_the_emotions(ana)
+    await set_up(ana)
+    (question,) = await started_thought_record(ana)  # at the emotions
     fake.inject_error("editMessageText", 400, description="Bad Request: message can't be edited")
     (anew,) = await ana.press("worried")
     assert "Chosen: worried" in anew.text and "✓ worried" in labels(anew)

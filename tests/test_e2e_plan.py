@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.scheduler import Ticker
-from flows.dialogue.engine import Engine
-from flows.registry import REGISTRY
-from tests.conftest import set_up
+from tests.conftest import Clock, plan, set_up
 from tests.e2e import Person, RunningBot
 
 
-async def test_plan_by_taps_then_the_reminder_and_the_rating_through_telegram(bot: RunningBot, fake, content):
+async def test_plan_by_taps_then_the_reminder_and_the_rating_through_telegram(bot: RunningBot, fake, clock: Clock):
     ana = Person(bot, 2001, "Ana")
     await set_up(ana)
     await ana.send("/plan")
@@ -29,15 +26,11 @@ async def test_plan_by_taps_then_the_reminder_and_the_rating_through_telegram(bo
 
     # The planned time comes: tick with a clock at that moment, sending through the bot.
     due = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC).replace(hour=18)
-    moment = [due - timedelta(seconds=30)]
-    telegram_bot = bot.telegram_bot
-    engine = Engine(telegram_bot.storage, content, REGISTRY, clock=lambda: moment[0])
-    ticker = Ticker(
-        telegram_bot.storage, engine, lambda chat_id, replies: telegram_bot.send(bot.application.bot, chat_id, replies)
-    )
+    clock.now = due - timedelta(seconds=30)
+    ticker = bot.ticker(clock)
     assert await ticker.tick() == 0
     before = len(fake.messages(ana.user_id))
-    moment[0] = due + timedelta(seconds=5)
+    clock.now = due + timedelta(seconds=5)
     assert await ticker.tick() == 1
     assert await ticker.tick() == 0
     [reminder] = fake.messages(ana.user_id)[before:]
@@ -56,21 +49,12 @@ async def test_plan_by_taps_then_the_reminder_and_the_rating_through_telegram(bo
     assert "Stretch for five minutes: expected 7, felt 9" in ana.transcript(replies)
 
 
-async def test_not_yet_through_telegram(bot: RunningBot, fake, content):
+async def test_not_yet_through_telegram(bot: RunningBot, fake):
     ben = Person(bot, 2002, "Ben")
     await set_up(ben)
-    await ben.send("/plan")
-    await ben.press("Being in touch")
-    await ben.send("Call Mum")
-    await ben.press("Tomorrow")
-    await ben.send("9:15")
-    await ben.press("5")
-    telegram_bot = bot.telegram_bot
+    await plan(ben, "Being in touch", "Call Mum", typed=True, day="Tomorrow", at="9:15", predicted="5")
     due = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC).replace(hour=9, minute=15)
-    engine = Engine(telegram_bot.storage, content, REGISTRY, clock=lambda: due + timedelta(seconds=5))
-    ticker = Ticker(
-        telegram_bot.storage, engine, lambda chat_id, replies: telegram_bot.send(bot.application.bot, chat_id, replies)
-    )
+    ticker = bot.ticker(lambda: due + timedelta(seconds=5))
     assert await ticker.tick() == 1
     assert "Call Mum" not in fake.last_message(ben.user_id).text
     ben.seen = len(fake.messages(ben.user_id))
@@ -86,12 +70,7 @@ async def test_plan_list_through_telegram(bot: RunningBot):
     await set_up(cai)
     replies = await cai.send("/plan list")
     assert "Nothing planned yet" in cai.transcript(replies)
-    await cai.send("/plan")
-    await cai.press("Getting something done")
-    await cai.press("Tidy one drawer")
-    await cai.press("Tomorrow")
-    await cai.press("10:00")
-    await cai.press("4")
+    await plan(cai, "Getting something done", "Tidy one drawer", day="Tomorrow", at="10:00", predicted="4")
     replies = await cai.send("/plan list")
     text = cai.transcript(replies)
     assert "Planned" in text and "10:00: Tidy one drawer" in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from tests.conftest import set_up
+from tests.conftest import log_mood, set_up
 from tests.e2e import Person
 
 
@@ -30,10 +30,7 @@ async def test_a_mood_by_taps_then_the_journal_then_an_export_file(bot):
 async def test_delete_through_telegram_says_what_went_and_the_journal_is_empty(bot):
     ana = Person(bot, 502)
     await set_up(ana)
-    await ana.send("/mood")
-    await ana.press("3")
-    await ana.press("Skip")
-    await ana.press("Skip")
+    await log_mood(ana, 3)
     confirm = await ana.send("/delete")
     assert "1 mood" in ana.transcript(confirm)
     done = await ana.press("Yes, delete everything")
@@ -41,17 +38,17 @@ async def test_delete_through_telegram_says_what_went_and_the_journal_is_empty(b
     assert "Nothing recorded yet" in ana.transcript(await ana.send("/journal"))
 
 
-async def test_a_prompt_due_while_the_bot_was_down_arrives_at_start_and_one_tap_logs_it(fake, config, content):
+async def test_a_prompt_due_while_the_bot_was_down_arrives_at_start_and_one_tap_logs_it(
+    fake, config, content, open_storage
+):
     """The ticking job runs in the real Application: its first tick, at start-up, sends what
     fell due in the last hour, through the rate-limited path, with the scale as buttons."""
     from datetime import datetime, timedelta, timezone
 
-    from bot.crypto import Cipher
-    from bot.storage import Storage
     from flows.dialogue.core import Due, Settings, UserState
     from tests.e2e import WAIT, running_bot
 
-    storage = await Storage.open(config.database_path, Cipher(config.encryption_key))
+    storage = await open_storage()  # the database the bot will open (config's)
     settings = Settings(consent=True, country="GB", timezone="Europe/London", reminder="20:00", onboarded=True,
                         prompt_for="20:00 Europe/London")
     state = UserState(601, 601, settings)

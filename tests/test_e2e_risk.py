@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PROBABLE, PROBABLE_TOO, set_up
+from tests.conftest import CONSOLE_SET_UP, PROBABLE, PROBABLE_TOO, log_mood, run_console, set_up, started_thought_record
 from tests.e2e import Person
-from tests.test_console import run_console
 
 SAFE_QUESTION = "Are you safe right now?"
 ASK_QUESTION = "Are you having thoughts of ending your life or hurting yourself, or is someone hurting you?"
@@ -127,9 +126,7 @@ async def test_in_the_car_with_the_engine_running(ana: Person):
 
 async def test_not_safe_repeats_the_numbers_offers_no_carry_on_and_takes_no_one(ana: Person):
     await set_up(ana)
-    await ana.send("/thought")
-    await ana.press("Full record")
-    await ana.send("i want to die")
+    await started_thought_record(ana, "Full record", "i want to die")
     replies = await ana.press("Not safe")
     text = ana.transcript(replies)
     assert "999" in replies[0].text and "116 123" in replies[0].text
@@ -143,10 +140,7 @@ async def test_not_safe_repeats_the_numbers_offers_no_carry_on_and_takes_no_one(
 
 async def test_not_sure_is_gentler_and_a_name_brings_encouragement_with_the_numbers(ana: Person):
     await set_up(ana)
-    await ana.send("/mood")
-    await ana.press("3")
-    await ana.press("Skip")  # no emotion words
-    await ana.send("honestly i dont want to be here anymore")
+    await log_mood(ana, 3, note="honestly i dont want to be here anymore")
     replies = await ana.press("Not sure")
     text = ana.transcript(replies)
     assert "hard to tell" in text and "116 123" in text and "Carry on" in labels(replies)
@@ -170,9 +164,7 @@ async def test_harm_from_others_puts_the_abuse_line_first_and_offers_it_again(an
 
 async def test_a_thought_record_about_being_hurt_offers_no_thinking_traps(ana: Person):
     await set_up(ana)
-    await ana.send("/thought")
-    await ana.press("Full record")
-    await ana.send("My partner pushed me into the wall and locked me in the bedroom")
+    await started_thought_record(ana, "Full record", "My partner pushed me into the wall and locked me in the bedroom")
     await ana.press("Safe for now")
     replies = await ana.press("Carry on")
     text = ana.transcript(replies)
@@ -185,9 +177,7 @@ async def test_a_thought_record_about_being_hurt_offers_no_thinking_traps(ana: P
 
 async def test_a_suicidal_automatic_thought_is_never_challenged(ana: Person):
     await set_up(ana)
-    await ana.send("/thought")
-    await ana.press("Quick version")
-    await ana.send("Sunday night, alone")
+    await started_thought_record(ana, "Quick version", "Sunday night, alone")
     replies = await ana.send("I just want to die")
     assert SAFE_QUESTION in ana.transcript(replies)
     await ana.press("Safe for now")
@@ -219,7 +209,7 @@ async def test_withdrawing_consent_keeps_the_safety_plan(ana: Person):
 
 def test_the_console_answers_an_act_not_safe_and_no_one(tmp_path):
     result = run_console(
-        tmp_path, ["2", "United Kingdom", "Skip", "Skip", "I took a load of pills an hour ago", "2", "nobody"]
+        tmp_path, [*CONSOLE_SET_UP, "I took a load of pills an hour ago", "2", "nobody"]
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -229,7 +219,7 @@ def test_the_console_answers_an_act_not_safe_and_no_one(tmp_path):
 
 
 def test_the_console_asks_and_reads_context(tmp_path):
-    result = run_console(tmp_path, ["2", "United Kingdom", "Skip", "Skip", "i want to kill myself", "1", "3", "goodbye"])
+    result = run_console(tmp_path, [*CONSOLE_SET_UP, "i want to kill myself", "1", "3", "goodbye"])
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.count("116 123") >= 2 and "whenever you'd like to practise" not in out.split("goodbye")[-1]

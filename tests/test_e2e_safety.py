@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import set_up
+from tests.conftest import CONSOLE_SET_UP, run_console, set_up
 from tests.e2e import Person
 from tests.fake_telegram import FakeTelegram
-from tests.test_console import run_console
 
 SAFE_QUESTION = "Are you safe right now?"
 
@@ -125,7 +124,7 @@ async def test_safety_plan_build_edit_view_and_with_crisis(ana: Person):
 
 
 def test_the_console_screens_and_responds_the_same_way(tmp_path):
-    result = run_console(tmp_path, ["2", "United Kingdom", "Skip", "Skip", "i want to die", "1"])
+    result = run_console(tmp_path, [*CONSOLE_SET_UP, "i want to die", "1"])
     assert result.returncode == 0
     out = result.stdout
     assert SAFE_QUESTION in out and "116 123" in out and "[1] Safe for now" in out

@@ -5,7 +5,7 @@ refused something the bot sent (too long, bad HTML, bad buttons)."""
 from __future__ import annotations
 
 from flows.lib.content import Content, ThoughtContent
-from tests.conftest import set_up
+from tests.conftest import set_up, started_thought_record
 from tests.e2e import Person
 from tests.fake_telegram import utf16_len
 
@@ -98,9 +98,7 @@ async def test_a_1000_character_answer_at_every_step_never_upsets_telegram(bot, 
 async def test_a_flagged_thought_in_telegram_is_never_quoted_nor_challenged(bot):
     ana = Person(bot, 803)
     await set_up(ana)
-    await ana.send("/thought")
-    await ana.press("Quick version")
-    await ana.send("Lying awake after the argument")
+    await started_thought_record(ana, "Quick version", "Lying awake after the argument")
     replies = await ana.send("i want to die")
     assert "Are you safe right now?" in ana.transcript(replies)
     await ana.press("Safe for now")

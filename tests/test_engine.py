@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from bot.crypto import Cipher
 from bot.storage import Storage
 from flows.dialogue.core import Incoming
 from flows.dialogue.engine import Engine
-from flows.registry import REGISTRY
-from tests.conftest import FIXED_NOW, Chat
-
-
-async def onboard(chat: Chat) -> None:
-    await chat.send("/start")
-    await chat.press("Yes, keep them")
-    await chat.press("United Kingdom")
-    await chat.press("London")
-    await chat.press("09:00")
+from tests.conftest import Chat, set_up
 
 
 async def test_first_start_says_what_the_bot_is_and_offers_help_now(chat: Chat):
@@ -29,7 +19,11 @@ async def test_first_start_says_what_the_bot_is_and_offers_help_now(chat: Chat):
 
 
 async def test_onboarding_stores_every_answer(chat: Chat, storage: Storage):
-    await onboard(chat)
+    await chat.send("/start")
+    await chat.press("Yes, keep them")
+    await chat.press("United Kingdom")
+    await chat.press("London")
+    await chat.press("09:00")
     assert "You're all set" in chat.text
     assert "United Kingdom" in chat.text and "09:00" in chat.text
     settings = (await storage.load(42, 42)).settings
@@ -64,7 +58,7 @@ async def test_every_setup_step_can_be_skipped(chat: Chat, storage: Storage):
 
 
 async def test_a_returning_person_is_welcomed_back_and_loses_nothing(chat: Chat, storage: Storage):
-    await onboard(chat)
+    await set_up(chat, timezone="London", reminder="09:00")
     await chat.send("/start")
     assert "Welcome back" in chat.text and "United Kingdom" in chat.text
     assert "Change settings" in chat.labels()
@@ -171,22 +165,17 @@ async def test_a_repeated_update_is_ignored(chat: Chat, storage: Storage):
     assert (await storage.load(42, 42)).settings.consent is True
 
 
-async def test_a_restart_continues_the_same_conversation(chat: Chat, db_path, key, content):
+async def test_a_restart_continues_the_same_conversation(chat: Chat, engine_factory, open_storage):
     await chat.send("/start")
     await chat.press("Yes, keep them")
     await chat.engine.store.close()
-    reopened = await Storage.open(db_path, Cipher(key))
-    try:
-        chat.engine = Engine(reopened, content, REGISTRY, clock=lambda: FIXED_NOW)
-        await chat.send("Portugal")
-        assert "Portugal" in chat.text and "Which time zone" in chat.text
-    finally:
-        await reopened.close()
-        chat.engine.store = await Storage.open(db_path, Cipher(key))  # for the fixture's teardown
+    chat.engine = engine_factory(store=await open_storage())  # a new process, the same database
+    await chat.send("Portugal")
+    assert "Portugal" in chat.text and "Which time zone" in chat.text
 
 
 async def test_settings_menu_changes_country_then_asks_time_zone(chat: Chat, storage: Storage):
-    await onboard(chat)
+    await set_up(chat, timezone="London", reminder="09:00")
     await chat.send("/settings")
     assert "Country: United Kingdom" in chat.labels()
     await chat.press("Country: United Kingdom")
@@ -279,7 +268,7 @@ async def test_a_failed_delivery_marks_the_person_inactive(engine: Engine, stora
 
 
 async def test_skipping_the_country_in_settings_does_not_ask_for_a_time_zone(chat: Chat):
-    await onboard(chat)
+    await set_up(chat, timezone="London", reminder="09:00")
     await chat.send("/settings")
     await chat.press("Country: United Kingdom")
     await chat.press("Skip")

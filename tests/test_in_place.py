@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from flows.dialogue.core import Reply, Timer
-from tests.conftest import Chat, set_up
+from tests.conftest import Chat, set_up, start_guided_breathing, started_thought_record
 
 SHOWN = 77  # the id of the message holding the buttons, as an adapter would give it
 
@@ -17,15 +17,9 @@ async def tap(chat: Chat, label: str, message_id: int | None = SHOWN) -> Reply:
     return reply
 
 
-async def at_the_emotions(chat: Chat) -> None:
-    await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Full record")
-    await chat.send("Waiting for a reply from my sister")
-
-
 async def test_emotion_toggles_rewrite_the_question_they_came_from(chat: Chat):
-    await at_the_emotions(chat)
+    await set_up(chat)
+    await started_thought_record(chat)  # at the emotions
     reply = await tap(chat, "worried")
     assert reply.edit == "text" and "Chosen: worried" in reply.text and "✓ worried" in chat.labels()
     reply = await tap(chat, "sad")
@@ -37,14 +31,16 @@ async def test_emotion_toggles_rewrite_the_question_they_came_from(chat: Chat):
 
 
 async def test_without_a_message_to_change_nothing_is_an_edit(chat: Chat):
-    await at_the_emotions(chat)
+    await set_up(chat)
+    await started_thought_record(chat)  # at the emotions
     assert (await tap(chat, "worried", message_id=None)).edit is None
     await chat.send("tired, lonely")  # typed words move on, below what they typed
     assert all(r.edit is None for r in chat.replies)
 
 
 async def test_trap_toggles_change_only_the_buttons_when_the_words_stay(chat: Chat):
-    await at_the_emotions(chat)
+    await set_up(chat)
+    await started_thought_record(chat)  # at the emotions
     await chat.press("Skip")
     await chat.send("She's ignoring me, she must be angry with me")
     await chat.press("80")
@@ -72,7 +68,8 @@ async def test_a_tap_on_a_step_that_is_not_in_place_asks_below(chat: Chat):
 
 
 async def test_a_tap_that_cannot_be_read_is_answered_below(chat: Chat):
-    await at_the_emotions(chat)
+    await set_up(chat)
+    await started_thought_record(chat)  # at the emotions
     seq, _, _ = chat.button_data("sad").partition(":")
     (reply,) = await chat.incoming(kind="button", data=f"{seq}:99", message_id=SHOWN)  # no 100th word
     assert reply.edit is None and "Tap the words that fit" in reply.text
@@ -80,10 +77,7 @@ async def test_a_tap_that_cannot_be_read_is_answered_below(chat: Chat):
 
 async def test_a_paced_phase_and_a_tapped_next_change_the_exercise_message(chat: Chat):
     await set_up(chat)
-    await chat.send("/checkin")
-    await chat.press("4")
-    await chat.press("Box breathing")
-    await chat.press("Guide me, timed")
+    await start_guided_breathing(chat)
     (phase,) = chat.replies
     assert phase.edit is None and "step 1 of 4" in phase.text  # the exercise starts as a new message
     (second,) = await chat.incoming(kind="timer", data=phase.after.data, message_id=SHOWN)

@@ -9,9 +9,7 @@ from datetime import UTC, datetime
 from bot.scheduler import Ticker
 from flows.lib import markup
 from flows.dialogue.core import Reply
-from flows.dialogue.engine import Engine
-from flows.registry import REGISTRY
-from tests.conftest import Chat, Clock, set_up, texts
+from tests.conftest import Chat, Clock, log_mood, plan, set_up, texts
 
 
 
@@ -24,15 +22,12 @@ def button(reply: Reply, label: str) -> str:
     raise AssertionError(f"no {label!r} in {[b.label for row in reply.buttons for b in row]}")
 
 
-async def plan(chat: Chat, kind: str = "Something enjoyable", activity: str = "Listen to a favourite song",
-               day: str = "Today", at: str = "18:00", predicted: str = "6", typed: bool = False) -> None:
-    """Plan one activity by taps (or typing the activity and the time)."""
+async def at_the_time(chat: Chat, day: str = "Today") -> None:
+    """/plan a favourite song, by taps, up to the question of its time."""
     await chat.send("/plan")
-    await chat.press(kind)
-    await (chat.send(activity) if typed else chat.press(activity))
+    await chat.press("Something enjoyable")
+    await chat.press("Listen to a favourite song")
     await chat.press(day)
-    await (chat.send(at) if typed or at not in chat.labels() else chat.press(at))
-    await chat.press(predicted)
 
 
 async def activities(storage, user_id: int = 7) -> list:
@@ -143,10 +138,7 @@ async def test_type_my_own_button_and_a_weekday(ana: Chat, storage):
 
 async def test_a_time_already_past_is_refused_kindly(ana: Chat, storage):
     await set_up(ana)
-    await ana.send("/plan")
-    await ana.press("Something enjoyable")
-    await ana.press("Listen to a favourite song")
-    await ana.press("Today")
+    await at_the_time(ana)
     await ana.send("09:30")
     assert "It's already 12:00 where you are, so that time has passed" in ana.text
     assert "Another day" in ana.labels()  # still on the time, with a way forward
@@ -174,10 +166,7 @@ async def test_wrong_answers_get_specific_reprompts(ana: Chat):
 
 async def test_cancel_midway_leaves_nothing_saved(ana: Chat, storage):
     await set_up(ana)
-    await ana.send("/plan")
-    await ana.press("Something enjoyable")
-    await ana.press("Listen to a favourite song")
-    await ana.press("Today")
+    await at_the_time(ana)
     await ana.press("18:00")
     await ana.send("/cancel")
     assert "Nothing was planned" in ana.text
@@ -185,12 +174,12 @@ async def test_cancel_midway_leaves_nothing_saved(ana: Chat, storage):
     assert await storage.history(7) == []
 
 
-async def test_a_plan_in_progress_survives_a_restart(ana: Chat, storage, content, clock):
+async def test_a_plan_in_progress_survives_a_restart(ana: Chat, engine_factory, clock):
     await set_up(ana)
     await ana.send("/plan")
     await ana.press("Moving your body")
     await ana.press("Stretch for five minutes")
-    ana.engine = Engine(storage, content, REGISTRY, clock=clock)  # a new process, same database
+    ana.engine = engine_factory(clock)  # a new process, same database
     await ana.press("Tomorrow")
     await ana.press("10:00")
     await ana.press("5")
@@ -392,10 +381,7 @@ async def test_a_forged_or_stale_id_is_refused_politely(ana: Chat, storage, cont
     await ben.send("/plan list")
     assert "Nothing planned yet" in ben.text
     # Another kind's id is not an activity.
-    await ana.send("/mood")
-    await ana.press("5")
-    await ana.press("Skip")
-    await ana.press("Skip")
+    await log_mood(ana, 5)
     mood_id = next(e.id for e in await storage.history(7) if e.kind == "mood")
     await press_data(ana, f"g:pa:{mood_id}:done")
     assert "isn't here any more" in ana.text
@@ -454,12 +440,7 @@ async def test_plan_list_when_empty_and_when_long(ana: Chat, storage):
     assert "Nothing planned yet" in ana.text
     long = "Walk " + "very " * 30
     for n in range(24):
-        await ana.send("/plan")
-        await ana.press("Moving your body")
-        await ana.send(f"{n} {long}"[:120])
-        await ana.press("Tomorrow")
-        await ana.press("10:00")
-        await ana.press("5")
+        await plan(ana, "Moving your body", f"{n} {long}"[:120], typed=True, day="Tomorrow", at="10:00", predicted="5")
     await ana.send("/plan list")
     [reply] = ana.replies
     assert len(markup.visible_text(reply.text)) < 4096 and len(reply.text) < 4096

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.dialogue.engine import Engine
-from flows.registry import REGISTRY
-from tests.conftest import FIXED_NOW, Chat, set_up
+from tests.conftest import Chat, set_up
 
 # (command, a first answer that takes it past its first question, or None)
 PRACTICES = [
@@ -45,12 +43,11 @@ async def test_a_disclosure_at_a_step_gets_the_risk_response(chat: Chat, command
 
 
 @pytest.mark.parametrize("command, first", PRACTICES, ids=[p[0] for p in PRACTICES])
-async def test_it_resumes_after_a_restart(storage, content, command, first):
-    chat = Chat(Engine(storage, content, REGISTRY, clock=lambda: FIXED_NOW))
+async def test_it_resumes_after_a_restart(chat: Chat, engine_factory, command, first):
     await set_up(chat)
     await start(chat, command, first)
     question = chat.replies[-1].text
-    restarted = Engine(storage, content, REGISTRY, clock=lambda: FIXED_NOW)  # a new process, the same database
+    restarted = engine_factory()  # a new process, the same database
     assert [r.text for r in await restarted.current_prompt(chat.user_id, chat.user_id)] == [question]
 
 

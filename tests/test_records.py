@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from bot.scheduler import Ticker
 from flows.lib import markup
-from tests.conftest import Chat, Clock, set_up, texts
+from tests.conftest import Chat, Clock, log_mood, set_up, texts
 
 UTC = timezone.utc
 
@@ -50,20 +50,14 @@ async def test_a_typed_mood_out_of_range_gets_a_reprompt_naming_the_range(ana: C
 
 async def test_a_low_mood_offers_a_practice(ana: Chat):
     await set_up(ana)
-    await ana.send("/mood")
-    await ana.press("2")
-    await ana.press("Skip")
-    await ana.press("Skip")
+    await log_mood(ana, 2)
     assert "/checkin" in ana.text and "/thought" in ana.text
 
 
 async def test_very_low_moods_on_most_days_of_two_weeks_suggest_a_doctor(ana: Chat, clock: Clock):
     await set_up(ana)
     for day in range(9):
-        await ana.send("/mood")
-        await ana.press("1")
-        await ana.press("Skip")
-        await ana.press("Skip")
+        await log_mood(ana, 1)
         if day < 7:
             assert "doctor" not in ana.text
         clock.move(days=1)
@@ -72,10 +66,7 @@ async def test_very_low_moods_on_most_days_of_two_weeks_suggest_a_doctor(ana: Ch
 
 async def test_without_consent_a_mood_is_noted_but_not_kept(ana: Chat, storage):
     await set_up(ana, consent="No, don't keep them")
-    await ana.send("/mood")
-    await ana.press("5")
-    await ana.press("Skip")
-    await ana.press("Skip")
+    await log_mood(ana, 5)
     assert "isn't saved" in ana.text
     assert await storage.history(7) == []
 
@@ -126,10 +117,7 @@ async def test_a_tap_on_the_prompt_in_the_middle_of_a_practice_keeps_the_practic
 
 async def test_no_prompt_if_a_mood_was_logged_that_local_day(ana: Chat, ticker: Ticker, clock: Clock, sent):
     await with_daily_prompt(ana)
-    await ana.send("/mood")
-    await ana.press("5")
-    await ana.press("Skip")
-    await ana.press("Skip")
+    await log_mood(ana, 5)
     clock.now = datetime(2026, 11, 24, 20, 0, 5, tzinfo=UTC)
     await ticker.tick()
     assert sent == []
@@ -171,10 +159,7 @@ async def test_someone_who_blocked_the_bot_gets_no_prompt(ana: Chat, ticker: Tic
 
 async def log_moods(ana: Chat, clock: Clock, scores: list[int], note: str | None = None) -> None:
     for score in scores:
-        await ana.send("/mood")
-        await ana.press(str(score))
-        await ana.press("Skip")
-        await (ana.send(note) if note else ana.press("Skip"))
+        await log_mood(ana, score, note)
         clock.move(hours=1)
 
 
@@ -282,10 +267,7 @@ async def test_journal_entries_stand_apart_and_a_missing_note_is_not_called_hidd
 
 async def test_a_flagged_note_is_kept_but_never_shown_back_in_the_journal(ana: Chat):
     await set_up(ana)
-    await ana.send("/mood")
-    await ana.press("2")
-    await ana.press("Skip")
-    await ana.send("i want to kill myself tonight")  # the last step: the mood is saved with it
+    await log_mood(ana, 2, note="i want to kill myself tonight")  # the last step: the mood is saved with it
     assert "Are you safe right now?" in ana.text
     await ana.send("/journal")
     assert "kill myself" not in ana.text and "(note hidden)" in ana.text
@@ -295,10 +277,7 @@ async def test_a_flagged_note_is_kept_but_never_shown_back_in_the_journal(ana: C
 
 async def test_a_practice_ending_on_a_flagged_answer_says_its_closing_words_after_carry_on(ana: Chat):
     await set_up(ana)
-    await ana.send("/mood")
-    await ana.press("2")
-    await ana.press("Skip")
-    await ana.send("i want to kill myself")
+    await log_mood(ana, 2, note="i want to kill myself")
     assert "Saved: mood" not in ana.text  # the response comes first, alone
     await ana.press("Safe for now")
     await ana.press("Carry on")

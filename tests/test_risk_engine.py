@@ -4,9 +4,8 @@ quiets the model, a risky tap, and a question left unanswered."""
 from __future__ import annotations
 
 from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, Reply, Step
-from flows.dialogue.engine import Engine
 from flows.registry import REGISTRY
-from tests.conftest import PROBABLE, PROBABLE_TOO, Chat, set_up
+from tests.conftest import PROBABLE, PROBABLE_TOO, Chat, log_mood, set_up, started_thought_record
 
 SAFE_QUESTION = "Are you safe right now?"
 ASKED = "Are you having thoughts of ending your life"
@@ -68,8 +67,8 @@ def questionnaire() -> Flow:
                    lambda ctx: [Reply(f"answered {ctx.data['item']}")])
 
 
-async def test_a_tapped_option_can_carry_risk(storage, content, clock):
-    chat = Chat(Engine(storage, content, REGISTRY.replacing(questionnaire()), clock=clock))
+async def test_a_tapped_option_can_carry_risk(engine_factory, clock):
+    chat = Chat(engine_factory(clock, registry=REGISTRY.replacing(questionnaire())))
     await set_up(chat)
     await chat.send("/mood")
     await chat.press("Several days")
@@ -92,22 +91,14 @@ async def test_a_command_whose_words_are_probable_still_runs_and_asks(ana: Chat,
 
 async def test_someone_to_be_with_them_is_answered_only_while_it_is_open(ana: Chat, clock):
     await set_up(ana)
-    await ana.send("/thought")
-    await ana.press("Full record")
-    await ana.send("i want to die")
+    await started_thought_record(ana, "Full record", "i want to die")
     await ana.press("Not sure")
     await ana.send("/help")  # a command moves on
-    await ana.send("/mood")
-    await ana.press("5")
-    await ana.press("Skip")
-    await ana.send("my sister Jo came round")  # the mood's note, not an answer to the question
+    await log_mood(ana, 5, note="my sister Jo came round")  # the mood's note, not an answer to the question
     assert "call or message them now" not in ana.text and "Saved" in ana.text
     clock.move(minutes=20)  # past the shorter repeat's ten minutes
     await ana.send("i want to die")
     await ana.press("Not safe")
     clock.move(hours=2)
-    await ana.send("/mood")
-    await ana.press("5")
-    await ana.press("Skip")
-    await ana.send("nobody came today")
+    await log_mood(ana, 5, note="nobody came today")
     assert "lonely" not in ana.text

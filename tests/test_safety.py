@@ -11,7 +11,6 @@ from flows.lib import markup
 from flows.lib.content import Content
 from flows.dialogue.core import Ctx, Settings, UserState
 from flows.dialogue.engine import Engine
-from flows.registry import REGISTRY
 from flows.dialogue.safety import respond
 from tests.conftest import FIXED_NOW, Chat, set_up
 
@@ -22,22 +21,10 @@ INTRUSIVE = "i keep getting horrible thoughts about hurting my baby and it scare
 UNDER_18 = "im 15 btw"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = FIXED_NOW
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def engine(storage: Storage, content: Content, clock: Clock) -> Engine:
-    return Engine(storage, content, REGISTRY, clock=clock)
+def engine(moving: Engine) -> Engine:
+    """Here `chat` talks to the engine whose clock the tests move (the `clock` fixture)."""
+    return moving
 
 
 async def test_a_disclosure_while_idle_gets_the_full_response(chat: Chat, storage: Storage):
@@ -81,7 +68,7 @@ async def test_someone_under_18_is_pointed_to_a_youth_line_and_carries_on(chat: 
     assert "Step 2 of 4" in chat.text  # the setup goes on
 
 
-async def test_not_safe_brings_the_emergency_number_someone_with_them_and_grounding(chat: Chat, clock: Clock):
+async def test_not_safe_brings_the_emergency_number_someone_with_them_and_grounding(chat: Chat, clock):
     await set_up(chat)
     await chat.send(SUICIDAL)
     await chat.press("Not safe")
@@ -94,7 +81,7 @@ async def test_not_safe_brings_the_emergency_number_someone_with_them_and_ground
     assert "999" in chat.text and "5 things you can see" in chat.text
 
 
-async def test_safe_for_now_offers_the_plan_carry_on_or_stop(chat: Chat, storage: Storage, clock: Clock):
+async def test_safe_for_now_offers_the_plan_carry_on_or_stop(chat: Chat, storage: Storage, clock):
     await chat.send("/start")
     await chat.press("Yes, keep them")
     await chat.send(SUICIDAL)  # at the country question
@@ -121,7 +108,7 @@ async def test_the_words_are_kept_but_never_quoted_back(chat: Chat, storage: Sto
     assert "kill myself" not in chat.text
 
 
-async def test_a_repeat_within_ten_minutes_is_shorter_unless_more_serious(chat: Chat, clock: Clock):
+async def test_a_repeat_within_ten_minutes_is_shorter_unless_more_serious(chat: Chat, clock):
     await set_up(chat)
     await chat.send(SUICIDAL)
     clock.now += timedelta(minutes=3)
@@ -230,7 +217,7 @@ async def test_the_plan_comes_with_crisis_and_from_the_risk_response(chat: Chat)
     assert "my niece, the sea" in chat.text
 
 
-async def test_writing_hard_things_into_the_plan_gets_a_footer_not_an_alarm(chat: Chat, clock: Clock):
+async def test_writing_hard_things_into_the_plan_gets_a_footer_not_an_alarm(chat: Chat, clock):
     await set_up(chat)
     await chat.send("/safetyplan")
     await chat.send("when i start thinking i want to die")

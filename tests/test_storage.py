@@ -50,9 +50,8 @@ async def test_the_schema_is_migrated_once_and_reopening_is_safe(db_path: Path, 
         await store.close()
 
 
-async def test_a_wrong_key_is_a_clear_error(db_path: Path, key: str):
-    store = await Storage.open(db_path, Cipher(key))
-    await store.close()
+async def test_a_wrong_key_is_a_clear_error(storage: Storage, db_path: Path):
+    await storage.close()  # a database made with the test's key
     with pytest.raises(WrongKeyError, match="different key"):
         await Storage.open(db_path, Cipher(Fernet.generate_key()))
 

@@ -6,15 +6,13 @@ from __future__ import annotations
 from flows.lib import markup
 from flows.practices import thought
 from flows.lib.content import Content, ThoughtContent
-from tests.conftest import Chat, set_up
+from tests.conftest import Chat, set_up, started_thought_record
 
 WANT_TO_DIE = "I want to die"
 
 
 async def full_record_until_traps(chat: Chat, text: str = "I always fail, I'm useless") -> None:
-    await chat.send("/thought")
-    await chat.press("Full record")
-    await chat.send("Presentation at work on Monday; my slides froze")
+    await started_thought_record(chat, "Full record", "Presentation at work on Monday; my slides froze")
     await chat.press("anxious")
     await chat.press("ashamed")
     await chat.press("Done")
@@ -22,6 +20,13 @@ async def full_record_until_traps(chat: Chat, text: str = "I always fail, I'm us
     await chat.send("80")  # typed
     await chat.send(text)
     await chat.press("90")  # tapped
+
+
+async def at_the_intensity(chat: Chat, situation: str, emotion: str = "sad") -> None:
+    """A full record with one emotion chosen: at how strong it was."""
+    await started_thought_record(chat, "Full record", situation)
+    await chat.press(emotion)
+    await chat.press("Done")
 
 
 async def test_the_full_record_by_taps_and_typing(chat: Chat):
@@ -196,11 +201,7 @@ async def test_several_traps_and_their_questions(chat: Chat):
 
 async def test_bad_numbers_are_re_asked(chat: Chat):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Full record")
-    await chat.send("At home")
-    await chat.press("sad")
-    await chat.press("Done")
+    await at_the_intensity(chat, "At home")
     for wrong in ("150", "-5", "lots", "7.5"):
         await chat.send(wrong)
         assert chat.text == "Tap a number, or type one from 0 to 100."
@@ -225,11 +226,7 @@ async def test_situation_and_thought_are_required_and_long_answers_refused(chat:
 
 async def test_a_suicidal_thought_is_never_challenged_and_never_praised(chat: Chat, storage):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Full record")
-    await chat.send("Alone at home after the argument")
-    await chat.press("hopeless")
-    await chat.press("Done")
+    await at_the_intensity(chat, "Alone at home after the argument", "hopeless")
     await chat.press("90")
     await chat.send(WANT_TO_DIE)
     assert "Are you safe right now?" in chat.text and "want to die" not in chat.text
@@ -250,9 +247,7 @@ async def test_a_suicidal_thought_is_never_challenged_and_never_praised(chat: Ch
 
 async def test_stop_for_now_after_a_suicidal_thought(chat: Chat, storage):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Quick version")
-    await chat.send("Bad day")
+    await started_thought_record(chat, "Quick version", "Bad day")
     await chat.send("i want to kill myself")
     await chat.press("Safe for now")
     await chat.press("Stop for now")
@@ -263,9 +258,7 @@ async def test_stop_for_now_after_a_suicidal_thought(chat: Chat, storage):
 
 async def test_a_flagged_last_answer_is_hidden_in_the_entry(chat: Chat, storage):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Quick version")
-    await chat.send("Work")
+    await started_thought_record(chat, "Quick version", "Work")
     await chat.send("I'm going to mess it up")
     await chat.press("Not sure")
     await chat.send("maybe everyone would be better off without me")
@@ -295,9 +288,7 @@ async def test_being_hurt_is_not_a_thinking_trap(chat: Chat, storage):
 
 async def test_an_unwanted_thought_of_harming_someone_can_still_be_worked_on(chat: Chat):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Quick version")
-    await chat.send("Bathing the baby")
+    await started_thought_record(chat, "Quick version", "Bathing the baby")
     await chat.send("i keep having thoughts about hurting my baby and it terrifies me")
     assert "doesn't make you dangerous" in chat.text
     await chat.press("Safe for now")
@@ -315,11 +306,7 @@ async def test_an_age_mention_points_to_a_youth_line_without_a_safety_offer(chat
 
 async def test_words_typed_where_a_number_was_asked_still_count(chat: Chat):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Full record")
-    await chat.send("Evening at home")
-    await chat.press("sad")
-    await chat.press("Done")
+    await at_the_intensity(chat, "Evening at home")
     await chat.send("i want to end my life")
     assert "Are you safe right now?" in chat.text
     await chat.press("Safe for now")
@@ -339,9 +326,7 @@ async def test_cancel_leaves_nothing_saved(chat: Chat, storage):
 
 async def test_without_consent_nothing_is_kept(chat: Chat, storage):
     await set_up(chat, consent="No, don't keep them")
-    await chat.send("/thought")
-    await chat.press("Quick version")
-    await chat.send("Exam results")
+    await started_thought_record(chat, "Quick version", "Exam results")
     await chat.send("I'm a failure")
     await chat.press("Labelling")
     await chat.press("Done")
@@ -350,20 +335,12 @@ async def test_without_consent_nothing_is_kept(chat: Chat, storage):
     assert await storage.history(chat.user_id) == []
 
 
-async def test_the_record_resumes_after_a_restart(storage, content):
-    from flows.dialogue.engine import Engine
-    from flows.registry import REGISTRY
-    from tests.conftest import FIXED_NOW
-
-    chat = Chat(Engine(storage, content, REGISTRY, clock=lambda: FIXED_NOW))
+async def test_the_record_resumes_after_a_restart(chat: Chat, engine_factory):
     await set_up(chat)
-    await chat.send("/thought")
-    await chat.press("Quick version")
-    await chat.send("On the bus")
-    restarted = Chat(Engine(storage, content, REGISTRY, clock=lambda: FIXED_NOW))
-    restarted.next_update_id = chat.next_update_id
-    await restarted.send("Everyone is staring at me")
-    assert "Step 3 of 4" in restarted.text and "Everyone is staring at me" in restarted.text
+    await started_thought_record(chat, "Quick version", "On the bus")
+    chat.engine = engine_factory()  # a new process, the same database
+    await chat.send("Everyone is staring at me")
+    assert "Step 3 of 4" in chat.text and "Everyone is staring at me" in chat.text
 
 
 async def test_the_summary_stays_under_telegrams_limit_with_long_answers(chat: Chat):
