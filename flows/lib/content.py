@@ -293,14 +293,14 @@ class ExerciseStep(_Strict):
 class Exercise(_Strict):
     id: str
     name: str
+    _id_shape = field_validator("id")(_id)
+    _label = field_validator("name")(_short(28))
+
     about: str
     safeguard: str
     closing: str
     rounds: int = 1
     step: list[ExerciseStep]
-
-    _id_shape = field_validator("id")(_id)
-    _label = field_validator("name")(_short(28))
 
 
 class Exercises(DataFile):

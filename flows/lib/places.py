@@ -318,13 +318,7 @@ def _city_of(zone: str) -> str:
 @cache
 def _city_index() -> dict[str, str]:
     """Key of a city word -> canonical zone. Earlier sources win."""
-    index: dict[str, str] = {}
-    for alias, zone in _table("city_aliases").items():
-        canon = _canonical_zone(str(zone))
-        if canon is None:
-            _warn_skip("city_aliases", alias, zone)
-        else:
-            index[_key(alias)] = canon
+    index = _aliases("city_aliases")
     for zone in sorted(_canonical_zones()):
         index.setdefault(_key(_city_of(zone)), zone)
     for zone, city in _exemplar_cities().items():
@@ -343,13 +337,19 @@ def _city_index() -> dict[str, str]:
 
 @cache
 def _abbreviations() -> dict[str, str]:
+    return _aliases("zone_abbreviations")
+
+
+def _aliases(table: str) -> dict[str, str]:
+    """Key of each alias in a table of places.toml -> its canonical zone (unknown zones are
+    skipped with a warning)."""
     index: dict[str, str] = {}
-    for abbr, zone in _table("zone_abbreviations").items():
+    for alias, zone in _table(table).items():
         canon = _canonical_zone(str(zone))
         if canon is None:
-            _warn_skip("zone_abbreviations", abbr, zone)
+            _warn_skip(table, alias, zone)
         else:
-            index[_key(abbr)] = canon
+            index[_key(alias)] = canon
     return index
 
 

@@ -131,10 +131,18 @@ def mode_options(ctx: Ctx) -> OptionRows:
 # -------------------------------------------------------------------- the situation
 
 
-def read_situation(ctx: Ctx, answer: Answer) -> None:
-    if not answer.text:
-        raise Invalid("thought/situation_tap")
-    ctx.data["situation"] = answer.text
+def _words(field: str):
+    """A step that takes typed words only (a tap there is explained by `thought/<field>_tap`)."""
+
+    def read(ctx: Ctx, answer: Answer) -> None:
+        if not answer.text:
+            raise Invalid(f"thought/{field}_tap")
+        ctx.data[field] = answer.text
+
+    return read
+
+
+read_situation = _words("situation")
 
 
 def after_situation(ctx: Ctx) -> str | None:
@@ -188,10 +196,7 @@ def read_intensity(ctx: Ctx, answer: Answer) -> None:
 # ----------------------------------------------------------------------- the thought
 
 
-def read_thought(ctx: Ctx, answer: Answer) -> None:
-    if not answer.text:
-        raise Invalid("thought/thought_tap")
-    ctx.data["thought"] = answer.text
+read_thought = _words("thought")
 
 
 def after_thought(ctx: Ctx) -> str | None:
