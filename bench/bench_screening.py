@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows.dialogue.engine import OFF_LOOP_CHARS  # noqa: E402
+from flows.dialogue.detour import OFF_LOOP_CHARS  # noqa: E402
 from flows.lib.risk_screen import RiskScreen  # noqa: E402
 from flows.lib.screening import Screener  # noqa: E402
 
