@@ -110,6 +110,10 @@ class Chat:
         data = self.button_data(label)
         return await self.incoming(kind="button", data=data)
 
+    async def press_data(self, data: str) -> list[Reply]:
+        """A tap on a button of an earlier message (a reminder's, a nudge's)."""
+        return await self.incoming(kind="button", data=data)
+
     def button_data(self, label: str) -> str:
         for reply in reversed(self.replies):
             for row in reply.buttons:

@@ -141,6 +141,11 @@ class Settings(Stored):
     reminder: str | None = None  # daily check-in time "HH:MM" local; None = no reminder
     onboarded: bool = False
     prompt_for: str | None = None  # the check-in time and zone the daily prompt is scheduled for
+    lessons_read: list[str] = field(default_factory=list)  # /learn lessons read to the end, in order
+    lesson_time: str | None = None  # a lesson a day at "HH:MM" local; None = none
+    lesson_for: str | None = None  # the time and zone the daily lesson is scheduled for
+    # Recurring nudges' back-off (flows/lib/backoff.py): kind -> {"sent", "ignored", "paused"}.
+    nudges: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -438,6 +443,8 @@ class Flow:
     # Kinds of risk that end it at once, after the safety detour: `finish` then reads
     # ctx.risk and closes kindly (a thought record never challenges a wish to die).
     ends_on_risk: frozenset[str] = frozenset()
+    # A practice to start when it ends (a lesson's [Try it now]), or None.
+    then: Callable[[Ctx], str | None] = lambda ctx: None
 
     # A practice where hard words are expected (a safety plan): risk the patterns or the model
     # find gets a footer naming /crisis rather than the full response, unless it names a

@@ -36,6 +36,7 @@ from flows.dialogue.core import (
 )
 from flows.dialogue.detour import SafetyDetour, plain
 from flows.dialogue.registry import Pressed, Registry
+from flows.lib import backoff
 from flows.lib.content import Content
 from flows.lib.risk_screen import ASK, RESPOND
 
@@ -86,6 +87,11 @@ def missing_content(registry: Registry, content: Content) -> list[str]:
         for step in flow.steps.values()
         if not content.has_template(step.template)
     ]
+    for named in registry.templates:
+        missing += [f"templates/{name}.html" for name in named(content) if not content.has_template(name)]
+    for scheduled in registry.scheduled.values():
+        if scheduled.stop is not None and not content.has_button(f"nudge_{scheduled.kind}"):
+            missing.append(f"buttons.toml nudge_{scheduled.kind}")
     for kind in registry.records:
         if kind not in content.records:
             missing.append(f"records.toml [{kind}]")
@@ -156,6 +162,8 @@ class Engine(SafetyDetour):
             await self._load_what_is_needed(state, incoming)
             if incoming.kind == "command":  # a command moves on from "Is there someone ...?"
                 state.safety.someone_asked_at = None
+            if incoming.kind != "blocked":  # anything they do resets every nudge's back-off
+                backoff.seen(state.settings)
             finding = await self._screen(state, incoming)
             if finding.level == RESPOND:
                 replies = self._risk(state, incoming, finding.kinds)
@@ -183,7 +191,7 @@ class Engine(SafetyDetour):
             state = await self.store.load(user_id, chat_id)
             if scheduled.needs_history:
                 state.history = await self.store.history(user_id)
-            replies = scheduled.send(self._ctx(state), due)
+            replies = self._backed_off(state, due) if scheduled.stop else scheduled.send(self._ctx(state), due)
             self._schedule_following(state, due, after_today=True)
             await self.store.save(state)
             if replies and not await deliver(replies):
@@ -203,6 +211,22 @@ class Engine(SafetyDetour):
             scheduled.missed(self._ctx(state), due)
             self._schedule_following(state, due, after_today=False)
             await self.store.save(state)
+
+    def _backed_off(self, state: UserState, due: Due) -> list[Reply]:
+        """A recurring nudge, as the back-off rules allow (flows/lib/backoff.py)."""
+        now, settings = self.clock(), state.settings
+        verdict = backoff.verdict(settings, due.kind, now)
+        if verdict == backoff.PAUSE:
+            backoff.paused(settings, due.kind)
+            keep = Button(self.content.button("nudges_keep"), data=f"{GLOBAL}:nudges:keep:{due.kind}")
+            stop = Button(self.content.button("nudges_stop"), data=f"{GLOBAL}:nudges:stop:{due.kind}")
+            return [Reply(self.content.render("nudge/paused", name=self.content.button(f"nudge_{due.kind}")), ((keep, stop),))]
+        if verdict != backoff.SEND:
+            return []
+        replies = self.registry.scheduled[due.kind].send(self._ctx(state), due)
+        if replies:
+            backoff.sent(settings, due.kind, now)
+        return replies
 
     def _schedule_following(self, state: UserState, due: Due, after_today: bool) -> None:
         """A repeating row (a daily prompt), sent or missed, makes way for the next one."""
@@ -305,10 +329,20 @@ class Engine(SafetyDetour):
         detour = self._detour_button(state, action, argument)
         if detour is not None:
             return detour
+        if action == "nudges":  # a paused nudge's [Keep them coming] or [Stop them]
+            return self._nudges_button(state, argument)
         button = self.registry.buttons.get(action)
         if button is None:
             return [self._say("general/stale_button", in_flow=state.flow is not None), *self._current_prompt(state)]
         return self._pressed(state, button.press(self._ctx(state), argument))
+
+    def _nudges_button(self, state: UserState, argument: str) -> list[Reply]:
+        choice, _, kind = argument.partition(":")
+        scheduled = self.registry.scheduled.get(kind)
+        if choice == "stop" and scheduled is not None and scheduled.stop is not None:
+            scheduled.stop(state.settings)  # after_update hooks then unschedule what is left
+            return [self._say("nudge/stopped", name=self.content.button(f"nudge_{kind}")), *self._current_prompt(state)]
+        return [self._say("nudge/kept"), *self._current_prompt(state)]  # seen() already reset it
 
     def _pressed(self, state: UserState, pressed: Pressed) -> list[Reply]:
         if pressed.start is None:
@@ -393,8 +427,12 @@ class Engine(SafetyDetour):
         acks = list(chosen.acks) if chosen is not None else parsed or []
         following = None if ends else step.next_step(ctx, chosen)
         if following is None:
+            after = None if ends else flow.then(ctx)
             state.flow = state.suspended.pop() if state.suspended else None
-            return [*acks, *flow.finish(ctx), *self._current_prompt(state)]
+            closing = [*acks, *flow.finish(ctx)]
+            if after is not None:  # it ends in another practice: the one it was in is left
+                return [*closing, *self._start_flow(state, self.flows[after])]
+            return [*closing, *self._current_prompt(state)]
         state.flow.step = following
         state.flow.seq = state.next_question()
         prompt = self._prompt(state)

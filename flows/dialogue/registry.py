@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from flows.dialogue.core import Ctx, Due, Flow, Reply, Settings
 
@@ -57,6 +58,8 @@ class Scheduled:
     # The next one after this one was sent (after_today) or missed: a daily prompt.
     following: Callable[[datetime, Settings, bool], Due | None] | None = None
     needs_history: bool = False
+    # A recurring nudge backs off when ignored (flows/lib/backoff.py); [Stop them] calls this.
+    stop: Callable[[Settings], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class Practice:
     # Run after every update with the person's state, whatever they did (e.g. keeping a
     # scheduled prompt in step with a changed setting).
     after_update: tuple[Callable[[Ctx], None], ...] = ()
+    # Templates it renders beyond its steps' (a lesson's pages), checked at start-up.
+    templates: Callable[[Any], list[str]] | None = None
 
 
 class RegistryError(Exception):
@@ -88,6 +93,7 @@ class Registry:
     scheduled: dict[str, Scheduled]
     records: tuple[str, ...]
     after_update: tuple[Callable[[Ctx], None], ...]
+    templates: tuple[Callable[[Any], list[str]], ...] = ()
 
     @classmethod
     def of(cls, *practices: Practice) -> Registry:
@@ -114,7 +120,8 @@ class Registry:
         if clash:
             raise RegistryError(f"both a flow and a command answer /{', /'.join(sorted(clash))}")
         hooks = tuple(hook for practice in practices for hook in practice.after_update)
-        return cls(flows, flow_commands, commands, buttons, scheduled, tuple(records), hooks)
+        templates = tuple(p.templates for p in practices if p.templates is not None)
+        return cls(flows, flow_commands, commands, buttons, scheduled, tuple(records), hooks, templates)
 
     def replacing(self, flow: Flow) -> Registry:
         """The same, with `flow` in place of the flow of its name (a test tries a flow so)."""

@@ -48,19 +48,24 @@ def local_day_of(at: str, settings: Settings) -> date:
     return local_date(instant(at), settings)
 
 
-def next_mood_prompt(now: datetime, settings: Settings, after_today: bool = False) -> Due | None:
-    """The next daily mood prompt at their check-in time (none if it is off): today's if
-    that time is still ahead (and `after_today` is not set), else tomorrow's. The key is
-    the local date, so at most one prompt is ever sent a day."""
-    if not settings.reminder:
+def next_daily(kind: str, hhmm: str | None, now: datetime, settings: Settings, after_today: bool = False) -> Due | None:
+    """The next row of a daily `kind` at local `hhmm` (none if it is off): today's if that
+    time is still ahead (and `after_today` is not set), else tomorrow's. The key is the
+    local date, so at most one is ever sent a day."""
+    if not hhmm:
         return None
-    clock = parse_clock(settings.reminder)
+    clock = parse_clock(hhmm)
     today = local_date(now, settings)
     for day in (today, today + timedelta(days=1), today + timedelta(days=2)):
         instant = at_local(day, clock, settings)
         if instant > now and not (after_today and day == today):
-            return Due(f"mood_prompt:{day.isoformat()}", "mood_prompt", iso(instant))
+            return Due(f"{kind}:{day.isoformat()}", kind, iso(instant))
     return None  # pragma: no cover - two days ahead is always in the future
+
+
+def next_mood_prompt(now: datetime, settings: Settings, after_today: bool = False) -> Due | None:
+    """The next daily mood prompt, at their check-in time."""
+    return next_daily("mood_prompt", settings.reminder, now, settings, after_today)
 
 
 def prompt_setting(settings: Settings) -> str | None:

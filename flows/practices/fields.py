@@ -105,6 +105,7 @@ FIELDS = {
         Field("country", setting_reader("country", places.parse_country), country_options),
         Field("timezone", setting_reader("timezone", places.parse_timezone), timezone_options),
         Field("reminder", setting_reader("reminder", places.parse_time, can_turn_off=True), reminder_options),
+        Field("lesson_time", setting_reader("lesson_time", places.parse_time, can_turn_off=True), reminder_options),
     )
 }
 

@@ -143,10 +143,16 @@ def keep_prompt_scheduled(ctx: Ctx) -> None:
         ctx.schedule(following)
 
 
+def _no_prompt(settings) -> None:
+    settings.reminder = None  # [Stop them]: the daily prompt is unscheduled after the update
+
+
 PRACTICE = Practice(
     flows=(FLOW,),
     buttons=(GlobalButton("mp", press_prompt, needs_history=True),),
-    scheduled=(Scheduled(PROMPT, send_prompt, following=schedule.next_mood_prompt, needs_history=True),),
+    scheduled=(
+        Scheduled(PROMPT, send_prompt, following=schedule.next_mood_prompt, needs_history=True, stop=_no_prompt),
+    ),
     records=("mood",),
     after_update=(keep_prompt_scheduled,),
 )

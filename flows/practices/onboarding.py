@@ -23,7 +23,8 @@ def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
 
 def finish(ctx: Ctx) -> list[Reply]:
     ctx.settings.onboarded = True
-    return [Reply(ctx.render("onboarding/done"))]
+    daily = Button(ctx.button("learn_daily"), data="g:lessons_on")  # skippable: one tap, or nothing
+    return [Reply(ctx.render("onboarding/done"), ((daily,),))]
 
 
 def read_consent(ctx: Ctx, answer: Answer) -> list[Reply]:
