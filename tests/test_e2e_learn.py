@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flows.lib import markup
 from flows.lib.content import Content
 from flows.practices.learn import Lessons
 from tests.conftest import CONSOLE_SET_UP, Clock, run_console, set_up
-from tests.e2e import Person, RunningBot
+from tests.e2e import Person, RunningBot, running_bot
 
 
 async def test_the_menu_a_whole_lesson_and_try_it_now_through_telegram(bot: RunningBot, content: Content):
@@ -64,3 +65,62 @@ def test_the_console_runs_a_lesson(tmp_path: Path):
     result = run_console(tmp_path, [*CONSOLE_SET_UP, "/learn", "1", "/cancel"])
     assert result.returncode == 0, result.stderr
     assert "Lessons" in result.stdout and "Next ›" in result.stdout
+
+
+async def test_personal_facts_with_and_without_history_through_telegram(bot: RunningBot):
+    ana = Person(bot, 3004, "Ana")
+    await set_up(ana)
+    await ana.send("/learn thinking_traps")
+    while "Next ›" in ana.labels():
+        await ana.press("Next ›")
+    without = ana.transcript()
+    # Two finished thought records, both naming mind reading (as if written here before).
+    storage = bot.telegram_bot.storage
+    state = await storage.load(ana.user_id, ana.user_id)
+    for n in range(2):
+        state.changes.saves.append(state.new_entry("thought", f"2026-11-2{n}T10:00:00+00:00", {"traps": ["Mind reading"]}))
+    await storage.save(state)
+    before = len(bot.fake.messages(ana.user_id))
+    await ana.send("/learn thinking_traps")
+    while "Next ›" in ana.labels():
+        await ana.press("Next ›")
+    with_history = ana.transcript(bot.fake.messages(ana.user_id)[before:])
+    assert "named most often is Mind reading" in with_history and "named most often" not in without
+
+
+async def test_back_off_over_ten_days_then_stop_them_through_telegram(bot: RunningBot, fake, clock: Clock):
+    ana = Person(bot, 3005, "Ana")
+    await set_up(ana, timezone="London", reminder="20:00")
+    now = datetime.now(UTC)
+    first = now.astimezone(ZoneInfo("Europe/London")).replace(hour=20, minute=0, second=30, microsecond=0)
+    if first <= now:
+        first += timedelta(days=1)
+    ticker = bot.ticker(clock)
+    arrived = []
+    for day in range(12):  # nobody answers
+        clock.now = (first + timedelta(days=day)).astimezone(UTC)
+        arrived.append(await ticker.tick())
+    assert arrived == [1, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1]  # every other day after three; the 12th pauses
+    paused = fake.messages(ana.user_id)[-1]
+    assert "pause" in paused.text
+    ana.seen = len(fake.messages(ana.user_id))
+    replies = await ana.press("Stop them")
+    assert "no more daily check-ins" in ana.transcript(replies)
+    for day in range(12, 16):
+        clock.now = (first + timedelta(days=day)).astimezone(UTC)
+        assert await ticker.tick() == 0
+
+
+async def test_a_restart_in_the_middle_of_a_lesson_continues_it(fake, config, content: Content):
+    lesson = next(item for item in content.of(Lessons).lesson if item.pages >= 3)
+    async with running_bot(fake, config, content) as first:
+        ana = Person(first, 3006)
+        await set_up(ana)
+        await ana.send(f"/learn {lesson.id}")
+        await ana.press("Next ›")
+    async with running_bot(fake, config, content) as second:
+        ana.bot = second
+        replies = await ana.press("Next ›")  # the keyboard on their screen still works
+        empty = {"trap_most": None, "thoughts_finished": 0, "best_activity": None, "checkin_change": None}
+        page_three = markup.visible_text(content.render(f"learn/{lesson.id}/3", facts=empty, settings=None))
+        assert page_three.split("\n")[0] in ana.transcript(replies)
