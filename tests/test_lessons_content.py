@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from flows.lib import markup
-from flows.lib.content import CONTENT_DIR, Content
+from flows.lib.content import CONTENT_DIR, Content, ThoughtContent
 
 LESSONS_PATH = CONTENT_DIR / "practices" / "lessons.toml"
 LEARN_DIR = CONTENT_DIR / "templates" / "learn"
@@ -64,11 +64,6 @@ def _lessons() -> list[dict[str, Any]]:
         return tomllib.load(handle)["lesson"]
 
 
-def _trap_ids() -> list[str]:
-    with (CONTENT_DIR / "practices" / "thought.toml").open("rb") as handle:
-        return [trap["id"] for trap in tomllib.load(handle)["trap"]]
-
-
 LESSONS = _lessons()
 BY_ID = {lesson["id"]: lesson for lesson in LESSONS}
 
@@ -117,10 +112,10 @@ def test_ids_and_titles_are_unique():
     assert len(set(titles)) == len(titles)
 
 
-def test_every_thinking_trap_has_its_own_lesson():
-    missing = [trap for trap in _trap_ids() if trap not in BY_ID]
-    assert not missing
-    for trap in _trap_ids():
+def test_every_thinking_trap_has_its_own_lesson(content: Content):
+    traps = [trap.id for trap in content.of(ThoughtContent).trap]
+    assert not [trap for trap in traps if trap not in BY_ID], "traps without a lesson"
+    for trap in traps:
         assert BY_ID[trap]["topic"] == "traps"
         assert BY_ID[trap]["practice"] == "thought"
 
@@ -236,7 +231,8 @@ def test_a_figure_or_research_claim_names_its_source(content: Content, lesson: d
     claims = [
         (page, match.group(0))
         for page in _pages(lesson)
-        for match in _FIGURE.finditer(markup.visible_text(_render(content, page, EMPTY)))
+        for pattern in (_FIGURE, _GUIDANCE)
+        for match in pattern.finditer(markup.visible_text(_render(content, page, EMPTY)))
     ]
     if claims:
         assert lesson["sources"], f"{lesson['id']} states {claims} without sources"
