@@ -171,3 +171,42 @@ async def test_any_answer_resets_the_back_off(ana: Chat, ticker: Ticker, clock: 
     assert [await day(n) for n in range(6)] == [1, 1, 1, 0, 1, 0]  # ignored: every other day
     await log_mood(ana, 6)  # they use the bot
     assert [await day(n) for n in range(6, 9)] == [1, 1, 1]  # every day again
+
+
+async def rich_history(chat: Chat) -> None:
+    """Entries as a keen user would have them: thought records naming traps, rated
+    activities with long labels, check-ins."""
+    storage = chat.engine.store
+    state = await storage.load(chat.user_id, chat.user_id)
+    for n in range(12):
+        state.changes.saves.append(state.new_entry("thought", f"2026-11-0{n % 9 + 1}T10:00:00+00:00",
+                                                   {"traps": ["All-or-nothing thinking", "Personalisation and blame"]}))
+        label = "Walk the long way round the reservoir with the dog and a flask " * 2
+        state.changes.saves.append(state.new_entry("activity", f"2026-11-1{n % 9}T10:00:00+00:00",
+                                                   {"label": label, "status": "done", "mood": n % 11}))
+        state.changes.saves.append(state.new_entry("checkin", f"2026-11-2{n % 9}T10:00:00+00:00", {"change": -3 + n}))
+    await storage.save(state)
+
+
+async def test_every_lesson_fits_a_phone_with_no_history_and_with_a_rich_one(ana: Chat):
+    await set_up(ana)
+    for history in ("none", "rich"):
+        if history == "rich":
+            await rich_history(ana)
+        for item in lessons(ana):
+            await ana.send(f"/learn {item.id}")
+            pages = await read_whole(ana)
+            assert len(pages) == item.pages, item.id
+            assert all(len(page) <= 400 for page in pages), (item.id, history, [len(p) for p in pages])
+    shows_activity = [i for i in lessons(ana) if "best_activity" in i.uses][-1]
+    await ana.send(f"/learn {shows_activity.id}")
+    assert "Walk the long way round the reservoir w…" in " ".join(await read_whole(ana))  # cut to fit
+
+
+async def test_a_lesson_a_day_can_be_set_in_settings(ana: Chat):
+    await set_up(ana)
+    await ana.send("/settings")
+    await ana.press("Daily lesson: off")
+    assert "short lesson each day" in ana.text
+    await ana.press("21:00")
+    assert "a short lesson at 21:00" in ana.text and "Daily lesson: 21:00" in ana.labels()
