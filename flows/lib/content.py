@@ -54,7 +54,7 @@ _DATA_FILES: list[type[DataFile]] = []  # loaded in the order defined, so the fi
 _D = TypeVar("_D", bound=DataFile)
 
 
-def _https(url: str | None) -> str | None:
+def https_only(url: str | None) -> str | None:
     if url is not None and not url.startswith("https://"):
         raise ValueError("must start with https://")
     return url
@@ -98,7 +98,7 @@ class Service(Sourced):
     cost: str | None = None
     website: str | None = None
 
-    _urls = field_validator("chat", "website")(_https)
+    _urls = field_validator("chat", "website")(https_only)
 
     _phone_shape = field_validator("phone", "sms")(_phone)
 
@@ -184,13 +184,13 @@ class SafetyPlanContent(DataFile):
 _ID = re.compile(r"^[a-z0-9_]{1,24}$")
 
 
-def _id(value: str) -> str:
+def button_id(value: str) -> str:
     if not _ID.match(value):
         raise ValueError("ids are 1-24 characters of a-z, 0-9 and _ (they go into button data)")
     return value
 
 
-def _short(limit: int):
+def short_text(limit: int):
     def check(value: str) -> str:
         if not value.strip() or len(value) > limit:
             raise ValueError(f"must be 1-{limit} characters")
@@ -209,8 +209,8 @@ class Trap(_Strict):
     cues: list[str]
     questions: list[str]
 
-    _id_shape = field_validator("id")(_id)
-    _label = field_validator("name")(_short(32))
+    _id_shape = field_validator("id")(button_id)
+    _label = field_validator("name")(short_text(32))
 
 
 class ThoughtContent(DataFile):
@@ -240,8 +240,8 @@ class Category(_Strict):
     name: str
     about: str
 
-    _id_shape = field_validator("id")(_id)
-    _label = field_validator("name")(_short(28))
+    _id_shape = field_validator("id")(button_id)
+    _label = field_validator("name")(short_text(28))
 
 
 class Activity(_Strict):
@@ -250,8 +250,8 @@ class Activity(_Strict):
     level: str
     label: str
 
-    _id_shape = field_validator("id")(_id)
-    _label = field_validator("label")(_short(40))
+    _id_shape = field_validator("id")(button_id)
+    _label = field_validator("label")(short_text(40))
 
     @field_validator("level")
     @classmethod
@@ -287,14 +287,14 @@ class ExerciseStep(_Strict):
     text: str
     seconds: int = Field(0, ge=0)  # 0: it waits for them; else at least a second (a timer's least)
 
-    _text = field_validator("text")(_short(400))
+    _text = field_validator("text")(short_text(400))
 
 
 class Exercise(_Strict):
     id: str
     name: str
-    _id_shape = field_validator("id")(_id)
-    _label = field_validator("name")(_short(28))
+    _id_shape = field_validator("id")(button_id)
+    _label = field_validator("name")(short_text(28))
 
     about: str
     safeguard: str

@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from flows.dialogue.core import Answer, Button, Ctx, Due, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
 from flows.dialogue.registry import Command, GlobalButton, Practice, Pressed, Scheduled
 from flows.lib import schedule
-from flows.lib.content import DataFile
+from flows.lib.content import DataFile, button_id, https_only, short_text
 
 MENU, PAGE = "menu", "page"
 NEXT, TRY, ANOTHER, DAILY = "next", "try", "another", "daily"
@@ -34,7 +34,6 @@ NEXT_WORDS = {"next", "n", "ok", "more", "go on"}
 Topic = Literal["basics", "thoughts", "traps", "beliefs", "action", "mindfulness", "problems",
                 "experiments", "practice", "relapse", "evidence"]  # fmt: skip
 Fact = Literal["trap_most", "thoughts_finished", "best_activity", "checkin_change"]
-PRACTICES = {"thought", "plan", "checkin", "mood", "safetyplan"}
 
 
 class Lesson(BaseModel):
@@ -43,45 +42,18 @@ class Lesson(BaseModel):
     id: str
     title: str
     topic: Topic
-    practice: str
+    practice: Literal["thought", "plan", "checkin", "mood", "safetyplan"]  # what [Try it now] starts
     uses: list[Fact] = []
-    pages: int
+    pages: int = Field(ge=2, le=5)  # messages
     sources: list[str] = []
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        if not value or len(value) > 24 or not value.replace("_", "").isalnum() or value != value.lower():
-            raise ValueError("ids are 1-24 characters of a-z, 0-9 and _ (they go into button data)")
-        return value
-
-    @field_validator("title")
-    @classmethod
-    def _title(cls, value: str) -> str:
-        if not 1 <= len(value) <= 32:
-            raise ValueError("must be 1-32 characters")
-        return value
-
-    @field_validator("practice")
-    @classmethod
-    def _practice(cls, value: str) -> str:
-        if value not in PRACTICES:
-            raise ValueError(f"is one of {', '.join(sorted(PRACTICES))}")
-        return value
-
-    @field_validator("pages")
-    @classmethod
-    def _pages(cls, value: int) -> int:
-        if not 2 <= value <= 5:
-            raise ValueError("a lesson is 2 to 5 messages")
-        return value
+    _id_shape = field_validator("id")(button_id)
+    _label = field_validator("title")(short_text(32))
 
     @field_validator("sources")
     @classmethod
     def _sources(cls, value: list[str]) -> list[str]:
-        if any(not url.startswith("https://") for url in value):
-            raise ValueError("sources are https:// addresses")
-        return value
+        return [https_only(url) for url in value]
 
 
 class Lessons(DataFile):
