@@ -1,7 +1,7 @@
 """Every practice the bot serves. A new practice is one module, its content and one line here."""
 
 from flows.dialogue.registry import Registry
-from flows.practices import checkin, crisis, help, journal, learn, mood, onboarding, privacy, safetyplan, settings, thought
+from flows.practices import check, checkin, crisis, help, journal, learn, mood, onboarding, privacy, safetyplan, settings, thought
 from flows.practices import plan
 
 REGISTRY = Registry.of(
@@ -13,6 +13,7 @@ REGISTRY = Registry.of(
     mood.PRACTICE,
     thought.PRACTICE,
     checkin.PRACTICE,
+    check.PRACTICE,
     plan.PRACTICE,
     learn.PRACTICE,
     journal.PRACTICE,

@@ -126,7 +126,9 @@ class SafetyDetour:
         routed = self._as_answer(state, incoming, held, choice, risk=kinds)  # kept as their answer
         if response.full and before is not None and state.flow is not before:
             # The practice ended on this answer: its closing words wait for [Carry on].
-            state.safety.waiting = [r.text for r in routed if not r.buttons and r.document is None]
+            # (Its words only: a button there, such as a reminder's offer, waits for another day.)
+            prompts = {r.text for r in self._current_prompt(state)}
+            state.safety.waiting = [r.text for r in routed if r.document is None and r.text not in prompts]
         return response.replies if response.full else [*response.replies, *self._current_prompt(state)]
 
     def _as_answer(

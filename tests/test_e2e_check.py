@@ -1,0 +1,61 @@
+"""/check end to end: the real PTB Application over real HTTP against the fake Bot API."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.lib.content import Content
+from tests.conftest import set_up
+from tests.e2e import Person, RunningBot, running_bot
+
+ANSWERS = ["Not at all", "Several days", "More than half the days", "Nearly every day"]
+
+
+async def answer_all(person: Person, fake, answers: list[int]) -> str:
+    """Tap each answer on the question's own message (it is edited in place); the last text."""
+    for answer in answers:
+        await person.press(ANSWERS[answer])
+    return fake.messages(person.user_id)[-1].text
+
+
+@pytest.mark.parametrize("name, answers, expected", [
+    ("PHQ-9", [2, 2, 1, 2, 1, 1, 1, 0, 0], "PHQ-9: 10 out of 27\nThat suggests moderate symptoms of depression"),
+    ("GAD-7", [3, 2, 2, 2, 2, 2, 2], "GAD-7: 15 out of 21\nThat suggests severe symptoms of anxiety"),
+])
+async def test_each_questionnaire_to_its_score_and_band_in_one_edited_message(bot: RunningBot, fake, name, answers, expected):
+    ana = Person(bot, 4001, "Ana")
+    await set_up(ana)
+    await ana.send("/check")
+    await ana.press(name)
+    sent_before = len(fake.messages(ana.user_id))
+    text = await answer_all(ana, fake, answers)
+    assert text.startswith(expected) and "not a diagnosis" in text
+    assert len(fake.messages(ana.user_id)) == sent_before + 1  # every question in one message; then the result
+
+
+@pytest.mark.parametrize("answer", [1, 2, 3])
+async def test_item_9_brings_the_safety_response_before_the_result(bot: RunningBot, fake, answer):
+    ana = Person(bot, 4002, "Ana")
+    await set_up(ana)
+    await ana.send("/check")
+    await ana.press("PHQ-9")
+    await answer_all(ana, fake, [0] * 8)
+    replies = await ana.press(ANSWERS[answer])
+    shown = ana.transcript(replies)
+    assert "116 123" in shown and "Are you safe right now?" in shown and "out of 27" not in shown
+    await ana.press("Safe for now")
+    replies = await ana.press("Carry on")
+    assert f"PHQ-9: {answer} out of 27" in ana.transcript(replies)
+
+
+async def test_a_restart_in_the_middle_of_a_questionnaire_continues_it(fake, config, content: Content):
+    async with running_bot(fake, config, content) as first:
+        ana = Person(first, 4003)
+        await set_up(ana)
+        await ana.send("/check")
+        await ana.press("GAD-7")
+        await answer_all(ana, fake, [1, 1, 1])
+    async with running_bot(fake, config, content) as second:
+        ana.bot = second
+        text = await answer_all(ana, fake, [1, 1, 1, 1])  # the keyboard on their screen still works
+        assert text.startswith("GAD-7: 7 out of 21")
