@@ -43,7 +43,7 @@ class Console:
         for reply in replies:
             if reply.document is not None:
                 path = Path(reply.document.filename).resolve()
-                path.write_bytes(reply.document.content)
+                path.write_bytes(await reply.document.data())
                 print(markup.to_plain(reply.text), f"\n({path})", file=self.output)
                 continue
             if reply.edit is not None and source is not None:

@@ -233,7 +233,7 @@ class TelegramAdapter:
                 await self._close_open_question(bot, chat_id, keep=edits)
             for reply in replies:
                 if reply.document is not None:
-                    document = InputFile(reply.document.content, filename=reply.document.filename)
+                    document = InputFile(await reply.document.data(), filename=reply.document.filename)
                     await bot.send_document(chat_id, document, caption=reply.text, reply_markup=keyboard(reply))
                     continue
                 shown = None

@@ -1,7 +1,8 @@
 """Every practice the bot serves. A new practice is one module, its content and one line here."""
 
 from flows.dialogue.registry import Registry
-from flows.practices import check, checkin, crisis, help, journal, learn, mood, onboarding, privacy, safetyplan, settings, thought
+from flows.practices import check, checkin, crisis, help, journal, learn, mood, onboarding, privacy, progress
+from flows.practices import safetyplan, settings, thought
 from flows.practices import plan
 
 REGISTRY = Registry.of(
@@ -14,6 +15,7 @@ REGISTRY = Registry.of(
     thought.PRACTICE,
     checkin.PRACTICE,
     check.PRACTICE,
+    progress.PRACTICE,
     plan.PRACTICE,
     learn.PRACTICE,
     journal.PRACTICE,

@@ -59,3 +59,27 @@ async def test_a_restart_in_the_middle_of_a_questionnaire_continues_it(fake, con
         ana.bot = second
         text = await answer_all(ana, fake, [1, 1, 1, 1])  # the keyboard on their screen still works
         assert text.startswith("GAD-7: 7 out of 21")
+
+
+async def test_progress_sends_a_real_png_chart_through_telegram(bot: RunningBot, fake):
+    ana = Person(bot, 4004, "Ana")
+    await set_up(ana)
+    for score in ("3", "5", "7"):
+        await ana.send("/mood")
+        await ana.press(score)
+        await ana.press("Skip")
+        await ana.press("Skip")
+    await ana.send("/check")
+    await ana.press("PHQ-9")
+    await answer_all(ana, fake, [1] * 9)
+    chart, words = await ana.send("/progress")
+    assert chart.document["file_name"].endswith(".png") and chart.document["data"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert "Mood: 3 entries, from 3 to 7" in chart.caption and "PHQ-9: 9 (mild" in chart.caption
+    assert "In these 30 days" in words.text
+
+
+async def test_progress_with_little_data_sends_no_empty_chart(bot: RunningBot):
+    ana = Person(bot, 4005, "Ana")
+    await set_up(ana)
+    [reply] = await ana.send("/progress")
+    assert reply.document is None and "isn't enough yet" in reply.text

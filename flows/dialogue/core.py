@@ -6,6 +6,7 @@ the engine answers with `Reply` objects, and the adapter renders them for its me
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar
@@ -55,10 +56,15 @@ class Button:
 
 @dataclass(frozen=True)
 class Document:
-    """A file to send, built in memory (an export)."""
+    """A file to send, built in memory (an export), or made when it is sent (`make`: a chart,
+    drawn by the adapter in a worker thread so the event loop never waits for it)."""
 
     filename: str
-    content: bytes
+    content: bytes = b""
+    make: Callable[[], bytes] | None = None
+
+    async def data(self) -> bytes:
+        return self.content if self.make is None else await asyncio.to_thread(self.make)
 
 
 @dataclass(frozen=True)

@@ -368,6 +368,7 @@ class Content:
         self.env.filters["timezone_label"] = places.timezone_label
         self.env.filters["local_time"] = lambda now, zone: now.astimezone(places.tzinfo_for(zone)).strftime("%H:%M")
         self.env.filters["long_date"] = lambda day: f"{day.day} {day:%B %Y}"
+        self.env.filters["short_date"] = lambda day: f"{day.day} {day:%b}"
         self.env.filters["when"] = _when
         self._buttons: dict[str, str] = _read_toml(root / "buttons.toml")
         self.choices: dict[str, list[str]] = self._load_choices(root / "choices.toml")

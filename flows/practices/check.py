@@ -171,15 +171,8 @@ def finish(ctx: Ctx) -> list[Reply]:
     change = total - before.data["total"] if before is not None else None
     ctx.record(KIND, {"questionnaire": q.id, "name": q.name, "answers": list(ctx.data["answers"]), "total": total, "band": band})
     repeat = Button(ctx.button("check_repeat"), data=f"g:checkrepeat:{q.id}")
-    said = ctx.render(
-        "check/result",
-        q=q,
-        total=total,
-        band=band,
-        change=change,
-        reliable=change is not None and abs(change) >= q.reliable_change,
-        kept=ctx.keeps,
-    )
+    reliable = change is not None and abs(change) >= q.reliable_change  # past how much scores wobble
+    said = ctx.render("check/result", q=q, total=total, band=band, change=change, reliable=reliable, kept=ctx.keeps)
     return [Reply(said, ((repeat,),))]
 
 
