@@ -7,6 +7,7 @@ at start-up and in the tests, and an error names the file and the field.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from datetime import date
@@ -339,12 +340,23 @@ def _model(model: type[BaseModel], path: Path, raw: dict[str, Any]) -> Any:
         raise ContentError(f"{path}: {problems}") from None
 
 
+_screens: dict[str, Any] = {}  # the same screening files, byte for byte: the same compiled screen
+
+
 def _load_screen(directory: Path):
+    """Patterns, model and cues, compiled once per set of files (compiling takes seconds;
+    a process builds Content once, but tests and checks build it many times)."""
     from flows.lib.risk_screen import RiskScreen
     from flows.lib.screening import ScreeningError
 
     try:
-        return RiskScreen.load(directory)
+        digest = hashlib.sha256()
+        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes())
+        key = digest.hexdigest()
+        if key not in _screens:
+            _screens[key] = RiskScreen.load(directory)
+        return _screens[key]
     except ScreeningError as exc:
         raise ContentError(str(exc)) from None
     except (OSError, KeyError, ValueError) as exc:
