@@ -83,3 +83,26 @@ async def test_progress_with_little_data_sends_no_empty_chart(bot: RunningBot):
     await set_up(ana)
     [reply] = await ana.send("/progress")
     assert reply.document is None and "isn't enough yet" in reply.text
+
+
+async def test_the_weekly_summary_arrives_once_through_telegram(bot: RunningBot, fake, clock):
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    ana = Person(bot, 4006, "Ana")
+    await set_up(ana, timezone="London")
+    await ana.send("/settings")
+    await ana.press("Weekly summary: off")
+    await ana.press("Sundays at 20:00")
+    now = datetime.now(UTC)
+    local = now.astimezone(ZoneInfo("Europe/London"))
+    sunday = (local + timedelta(days=(6 - local.weekday()) % 7)).replace(hour=20, minute=0, second=30, microsecond=0)
+    if sunday <= now:
+        sunday += timedelta(weeks=1)
+    ticker = bot.ticker(clock)
+    clock.now = sunday.astimezone(UTC)
+    assert await ticker.tick() == 1 and await ticker.tick() == 0
+    ana.seen = len(fake.messages(ana.user_id)) - 1
+    assert fake.messages(ana.user_id)[-1].text == "Your weekly summary is ready whenever you'd like to look."
+    replies = await ana.press("Show my week")
+    assert "Your week" in ana.transcript(replies)

@@ -51,3 +51,70 @@ async def test_the_console_writes_a_chart_to_a_file_and_prints_its_path(engine, 
     await Console(engine, out).show([Reply("Your chart", document=Document("progress.png", make=lambda: PNG + b"rest"))])
     assert (tmp_path / "progress.png").read_bytes() == PNG + b"rest"
     assert f"({tmp_path / 'progress.png'})" in out.getvalue()
+
+
+async def test_the_weekly_summary_is_offered_once_then_arrives_once_a_week(ana: Chat, clock: Clock, ticker, sent):
+    from datetime import UTC, datetime, timedelta
+
+    await set_up(ana, timezone="London", reminder="20:00")
+    for score in (4, 5, 6):
+        await log_mood(ana, score)
+    await ana.send("/progress")
+    assert "A weekly summary" in ana.labels()
+    await ana.press("A weekly summary")
+    assert "sun 20:00" in ana.text
+    await ana.send("/progress")
+    assert "A weekly summary" not in ana.labels()  # asked once
+    sunday = datetime(2026, 11, 29, 20, 0, 30, tzinfo=UTC)  # the first Sunday after FIXED_NOW
+    before = len(sent)
+    clock.now = sunday.replace(hour=19)
+    await ticker.tick()
+    assert not any("weekly summary" in t for t in texts_after(sent, before))
+    clock.now = sunday
+    await ticker.tick()
+    assert "Your weekly summary is ready whenever you'd like to look." in texts_after(sent, before)
+    assert await ticker.tick() == 0  # once
+    [weekly] = [r for _, replies in sent[before:] for r in replies if r.buttons and r.buttons[0][0].data == "g:week"]
+    summary = await ana.press_data(weekly.buttons[0][0].data)
+    words = markup.visible_text(summary[0].text)
+    assert "Your week" in words and "Mood averaged" in words and "One idea" in words
+    assert (await summary[0].document.data()).startswith(PNG)
+    for day, expected in ((1, 0), (7, 1)):  # Monday: none; the next Sunday: the next one
+        before = len(sent)
+        clock.now = sunday + timedelta(days=day)
+        await ticker.tick()
+        shown = texts_after(sent, before)
+        assert sum("weekly summary is ready" in t for t in shown) == expected
+
+
+def texts_after(sent: list, before: int) -> list[str]:
+    return [markup.visible_text(r.text) for _, replies in sent[before:] for r in replies]
+
+
+async def test_the_weekly_summary_can_be_set_in_settings_and_stopped(ana: Chat):
+    await set_up(ana, reminder="09:00")
+    await ana.send("/settings")
+    await ana.press("Weekly summary: off")
+    await ana.press("Sundays at 09:00")
+    assert "weekly summary on sun 09:00" in ana.text
+    await ana.send("/settings")
+    await ana.press("Weekly summary: sun 09:00")
+    await ana.send("friday 6pm")
+    assert "fri 18:00" in ana.text
+
+
+async def test_ignored_weekly_summaries_back_off_like_every_nudge(ana: Chat, clock: Clock, ticker, sent):
+    from datetime import UTC, datetime, timedelta
+
+    await set_up(ana, timezone="London")
+    await ana.send("/settings")
+    await ana.press("Weekly summary: off")
+    await ana.press("Sundays at 20:00")
+    sunday = datetime(2026, 11, 29, 20, 0, 30, tzinfo=UTC)
+    arrived = []
+    for week in range(8):  # nobody opens them
+        before = len(sent)
+        clock.now = sunday + timedelta(weeks=week)
+        await ticker.tick()
+        arrived.append(sum("weekly summary is ready" in t for t in texts_after(sent, before)))
+    assert arrived == [1, 1, 1, 0, 1, 0, 1, 0]  # ignored three times running: every other week

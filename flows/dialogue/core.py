@@ -150,6 +150,9 @@ class Settings(Stored):
     lessons_read: list[str] = field(default_factory=list)  # /learn lessons read to the end, in order
     lesson_time: str | None = None  # a lesson a day at "HH:MM" local; None = none
     lesson_for: str | None = None  # the time and zone the daily lesson is scheduled for
+    weekly: str | None = None  # a weekly summary: "sun 20:00" (local); None = none
+    weekly_for: str | None = None  # the day, time and zone the weekly summary is scheduled for
+    weekly_offered: bool = False  # the weekly summary is offered once, under their first chart
     # Recurring nudges' back-off (flows/lib/backoff.py): kind -> {"sent", "ignored", "paused"}.
     nudges: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -352,6 +355,20 @@ class Ctx:
 
     def unschedule(self, kind: str, ref: int | None = None) -> None:
         self.state.changes.unschedule.append((kind, ref))
+
+    def keep_in_step(self, kind: str, wanted: str | None, marker: str, first: Callable[[], Due | None]) -> None:
+        """A recurring row follows the setting it comes from: when `wanted` (that setting as
+        it should be scheduled, e.g. "20:00 Europe/London", or None: off) differs from what
+        settings.<marker> says was scheduled, the row not yet sent goes and `first()` is made.
+        (The same local date's key may already be used: one sent earlier today is not sent
+        again at the new time.)"""
+        if wanted == getattr(self.settings, marker):
+            return
+        self.unschedule(kind)
+        setattr(self.settings, marker, wanted)
+        following = first() if wanted else None
+        if following:
+            self.schedule(following)
 
 
 @dataclass(frozen=True)

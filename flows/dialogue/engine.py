@@ -215,12 +215,14 @@ class Engine(SafetyDetour):
     def _backed_off(self, state: UserState, due: Due) -> list[Reply]:
         """A recurring nudge, as the back-off rules allow (flows/lib/backoff.py)."""
         now, settings = self.clock(), state.settings
-        verdict = backoff.verdict(settings, due.kind, now)
+        verdict = backoff.verdict(settings, due.kind)
         if verdict == backoff.PAUSE:
             backoff.paused(settings, due.kind)
             keep = Button(self.content.button("nudges_keep"), data=f"{GLOBAL}:nudges:keep:{due.kind}")
             stop = Button(self.content.button("nudges_stop"), data=f"{GLOBAL}:nudges:stop:{due.kind}")
             return [Reply(self.content.render("nudge/paused", name=self.content.button(f"nudge_{due.kind}")), ((keep, stop),))]
+        if verdict == backoff.SKIP:
+            backoff.skipped(settings, due.kind)
         if verdict != backoff.SEND:
             return []
         replies = self.registry.scheduled[due.kind].send(self._ctx(state), due)

@@ -62,6 +62,31 @@ class Scheduled:
     stop: Callable[[Settings], None] | None = None
 
 
+NextRow = Callable[[str, str | None, datetime, Settings, bool], Due | None]  # (kind, when, now, settings, after_today)
+
+
+def recurring(
+    kind: str, send: Callable[[Ctx, Due], list[Reply]], setting: str, marker: str, next_row: NextRow, needs_history: bool = False
+) -> tuple[Scheduled, Callable[[Ctx], None]]:
+    """A nudge that recurs at a time a setting holds ("20:00", "sun 20:00"): its Scheduled
+    kind (it backs off when ignored; [Stop them] turns the setting off) and the after-update
+    hook that keeps its next row in step when the setting or their time zone changes
+    (`marker` names the setting field that remembers what was scheduled)."""
+
+    def following(now: datetime, settings: Settings, after_today: bool = False) -> Due | None:
+        return next_row(kind, getattr(settings, setting), now, settings, after_today)
+
+    def keep_in_step(ctx: Ctx) -> None:
+        s, when = ctx.settings, getattr(ctx.settings, setting)
+        wanted = f"{when} {s.timezone or 'UTC'}" if when and s.onboarded else None
+        ctx.keep_in_step(kind, wanted, marker, lambda: following(ctx.now, s))
+
+    def stop(settings: Settings) -> None:
+        setattr(settings, setting, None)
+
+    return Scheduled(kind, send, following=following, needs_history=needs_history, stop=stop), keep_in_step
+
+
 @dataclass(frozen=True)
 class Practice:
     """Everything one practice adds to the bot."""

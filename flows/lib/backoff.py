@@ -2,7 +2,8 @@
 
 The rules, in one place:
 - a nudge is ignored when nothing at all comes from the person between it and the next;
-- ignored 3 times running, it comes every other day;
+- ignored 3 times running, it comes every other time (every other day for a daily one,
+  every other week for a weekly one);
 - ignored 7 times running, it pauses: one message says so, with [Keep them coming] and
   [Stop them], and nothing more of that kind comes until they do something;
 - anything they do resets every nudge (`seen`).
@@ -19,26 +20,29 @@ from datetime import datetime
 from flows.dialogue.core import Settings
 from flows.lib import schedule
 
-EVERY_OTHER_DAY_AFTER = 3  # ignored this many times running: every other day
+EVERY_OTHER_AFTER = 3  # ignored this many times running: every other time
 PAUSE_AFTER = 7  # ignored this many times running: pause, and say so once
 
 SEND, SKIP, PAUSE, QUIET = "send", "skip", "pause", "quiet"
 
 
-def verdict(settings: Settings, kind: str, now: datetime) -> str:
-    """What to do with a nudge of `kind` falling due `now`: send it, skip today (every other
-    day), send the one message that pauses it, or stay quiet (paused)."""
+def verdict(settings: Settings, kind: str) -> str:
+    """What to do with a nudge of `kind` falling due now: send it, leave this one out
+    (every other time), send the one message that pauses it, or stay quiet (paused)."""
     state = settings.nudges.get(kind, {})
     if state.get("paused"):
         return QUIET
     ignored = _ignored(state)
     if ignored >= PAUSE_AFTER:
         return PAUSE
-    if ignored >= EVERY_OTHER_DAY_AFTER and state.get("sent"):
-        yesterday = (schedule.local_date(now, settings) - schedule.local_day_of(state["sent"], settings)).days <= 1
-        if yesterday:
-            return SKIP
+    if ignored >= EVERY_OTHER_AFTER and not state.get("skipped"):
+        return SKIP
     return SEND
+
+
+def skipped(settings: Settings, kind: str) -> None:
+    """One was left out (every other time): the next one comes."""
+    settings.nudges.setdefault(kind, {})["skipped"] = True
 
 
 def sent(settings: Settings, kind: str, now: datetime) -> None:
@@ -46,6 +50,7 @@ def sent(settings: Settings, kind: str, now: datetime) -> None:
     state = settings.nudges.setdefault(kind, {})
     state["ignored"] = _ignored(state)
     state["sent"] = schedule.iso(now)
+    state.pop("skipped", None)
 
 
 def paused(settings: Settings, kind: str) -> None:

@@ -63,11 +63,26 @@ def next_daily(kind: str, hhmm: str | None, now: datetime, settings: Settings, a
     return None  # pragma: no cover - two days ahead is always in the future
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def next_weekly(kind: str, when: str | None, now: datetime, settings: Settings, after_today: bool = False) -> Due | None:
+    """The next row of a weekly `kind` at `when` ("sun 20:00", local), keyed by its local date."""
+    if not when:
+        return None
+    day_name, hhmm = when.split()
+    clock = parse_clock(hhmm)
+    today = local_date(now, settings)
+    for ahead in range(15):
+        day = today + timedelta(days=ahead)
+        if WEEKDAYS[day.weekday()] != day_name:
+            continue
+        instant = at_local(day, clock, settings)
+        if instant > now and not (after_today and day == today):
+            return Due(f"{kind}:{day.isoformat()}", kind, iso(instant))
+    return None  # pragma: no cover - a weekday comes within a week
+
+
 def next_mood_prompt(now: datetime, settings: Settings, after_today: bool = False) -> Due | None:
     """The next daily mood prompt, at their check-in time."""
     return next_daily("mood_prompt", settings.reminder, now, settings, after_today)
-
-
-def prompt_setting(settings: Settings) -> str | None:
-    """What the scheduled prompt was made for: when either changes, it is made again."""
-    return f"{settings.reminder} {settings.timezone or 'UTC'}" if settings.reminder else None

@@ -91,6 +91,24 @@ def reminder_options(ctx: Ctx) -> OptionRows:
     return [*in_rows(times, 3), [Option(OFF, ctx.button("no_reminder")), Option(SKIP, ctx.button("skip"))]]
 
 
+WEEKDAY_NAMES = {"mon": "mon", "monday": "mon", "tue": "tue", "tues": "tue", "tuesday": "tue", "wed": "wed",
+                 "wednesday": "wed", "thu": "thu", "thur": "thu", "thurs": "thu", "thursday": "thu", "fri": "fri",
+                 "friday": "fri", "sat": "sat", "saturday": "sat", "sun": "sun", "sunday": "sun"}  # fmt: skip
+
+
+def parse_weekly(said: str) -> str | None:
+    """ "Sunday 20:00", "fri 6pm", "sun" (at 20:00) -> "sun 20:00"; None if unreadable."""
+    words = said.strip().casefold().replace(",", " ").split(maxsplit=1)
+    day = WEEKDAY_NAMES.get(words[0]) if words else None
+    hhmm = places.parse_time(words[1]) if len(words) > 1 else "20:00"
+    return f"{day} {hhmm}" if day and hhmm else None
+
+
+def weekly_options(ctx: Ctx) -> OptionRows:
+    at = ctx.settings.reminder or "20:00"
+    return [[Option(f"sun {at}", ctx.button("weekly_sunday", time=at))], [Option(OFF, ctx.button("off")), Option(SKIP, ctx.button("skip"))]]
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -106,6 +124,7 @@ FIELDS = {
         Field("timezone", setting_reader("timezone", places.parse_timezone), timezone_options),
         Field("reminder", setting_reader("reminder", places.parse_time, can_turn_off=True), reminder_options),
         Field("lesson_time", setting_reader("lesson_time", places.parse_time, can_turn_off=True), reminder_options),
+        Field("weekly", setting_reader("weekly", parse_weekly, can_turn_off=True), weekly_options),
     )
 }
 

@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from flows.dialogue.core import Answer, Button, Ctx, Due, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
-from flows.dialogue.registry import Command, GlobalButton, Practice, Pressed, Scheduled
+from flows.dialogue.registry import GlobalButton, Practice, Pressed, recurring
 from flows.lib import schedule
 from flows.lib.content import DataFile, button_id, https_only, short_text
 
@@ -264,25 +264,7 @@ def press_daily_on(ctx: Ctx, argument: str) -> Pressed:
     return Pressed([Reply(ctx.render("learn/daily_on", time=ctx.settings.lesson_time))])
 
 
-def next_daily(now, settings, after_today: bool = False) -> Due | None:
-    return schedule.next_daily(DAILY_KIND, settings.lesson_time, now, settings, after_today)
-
-
-def keep_daily_scheduled(ctx: Ctx) -> None:
-    """When their lesson time or time zone changes, the daily lesson moves at once."""
-    settings = ctx.settings
-    wanted = f"{settings.lesson_time} {settings.timezone or 'UTC'}" if settings.lesson_time and settings.onboarded else None
-    if wanted == settings.lesson_for:
-        return
-    ctx.unschedule(DAILY_KIND)
-    settings.lesson_for = wanted
-    following = next_daily(ctx.now, settings) if wanted else None
-    if following:
-        ctx.schedule(following)
-
-
-def _no_daily(settings) -> None:
-    settings.lesson_time = None  # [Stop them]: the daily lesson is unscheduled after the update
+DAILY_LESSON, KEEP_DAILY_LESSON = recurring(DAILY_KIND, send_daily, "lesson_time", "lesson_for", schedule.next_daily)
 
 
 def templates(content) -> list[str]:
@@ -293,7 +275,7 @@ def templates(content) -> list[str]:
 PRACTICE = Practice(
     flows=(FLOW,),
     buttons=(GlobalButton("lesson", press_open, needs_history=True), GlobalButton("lessons_on", press_daily_on)),
-    scheduled=(Scheduled(DAILY_KIND, send_daily, following=next_daily, stop=_no_daily),),
-    after_update=(keep_daily_scheduled,),
+    scheduled=(DAILY_LESSON,),
+    after_update=(KEEP_DAILY_LESSON,),
     templates=templates,
 )

@@ -15,7 +15,7 @@ from datetime import timedelta
 from flows.practices import emotions
 from flows.lib import scales, schedule
 from flows.dialogue.core import Answer, Button, Ctx, Due, Entry, Flow, Option, OptionRows, Reply, Step
-from flows.dialogue.registry import GlobalButton, Practice, Pressed, Scheduled
+from flows.dialogue.registry import GlobalButton, Practice, Pressed, recurring
 
 SCORE, EMOTIONS, NOTE = "score", "emotions", "note"
 SKIP = "skip"
@@ -128,31 +128,14 @@ def press_prompt(ctx: Ctx, argument: str) -> Pressed:
     return Pressed(after(ctx, log(ctx, int(argument))))
 
 
-def keep_prompt_scheduled(ctx: Ctx) -> None:
-    """When their check-in time or time zone changes, the daily prompt moves at once."""
-    settings = ctx.settings
-    wanted = schedule.prompt_setting(settings) if settings.onboarded else None
-    if wanted == settings.prompt_for:
-        return
-    ctx.unschedule(PROMPT)
-    settings.prompt_for = wanted
-    following = schedule.next_mood_prompt(ctx.now, settings) if wanted else None
-    if following:
-        # The same local date's key may already be used: a prompt sent earlier today is
-        # not sent again at the new time.
-        ctx.schedule(following)
-
-
-def _no_prompt(settings) -> None:
-    settings.reminder = None  # [Stop them]: the daily prompt is unscheduled after the update
+# At their check-in time; it moves at once when that time or their time zone changes.
+DAILY_PROMPT, KEEP_PROMPT = recurring(PROMPT, send_prompt, "reminder", "prompt_for", schedule.next_daily, needs_history=True)
 
 
 PRACTICE = Practice(
     flows=(FLOW,),
     buttons=(GlobalButton("mp", press_prompt, needs_history=True),),
-    scheduled=(
-        Scheduled(PROMPT, send_prompt, following=schedule.next_mood_prompt, needs_history=True, stop=_no_prompt),
-    ),
+    scheduled=(DAILY_PROMPT,),
     records=("mood",),
-    after_update=(keep_prompt_scheduled,),
+    after_update=(KEEP_PROMPT,),
 )

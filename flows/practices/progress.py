@@ -1,4 +1,5 @@
-"""/progress: how they are doing, as a chart and in words that carry the same facts.
+"""/progress: how they are doing, as a chart and in words that carry the same facts; and, if
+they want it, a weekly summary.
 
 The chart (flows/lib/chart.py) shows the last 30 days: each mood a dot, the daily mean a
 line, the days with a practice marked, and PHQ-9 and GAD-7 results over their bands. It is
@@ -6,6 +7,11 @@ drawn when it is sent, in a worker thread. The text beside it gives the counts, 
 they name most, mood before and after check-ins, expected against felt pleasure from /plan,
 and the activity with the biggest lift. With too little to draw, it says what would make a
 chart instead of sending an empty one.
+
+The weekly summary is offered once (under their first chart) and in /settings; it comes on
+the day and time they choose, Sunday at their check-in time by default, as a scheduled row
+with neutral words and [Show my week]: the chart and three lines (what they practised, how
+mood moved, one suggestion). It backs off when ignored, like every recurring nudge.
 """
 
 from __future__ import annotations
@@ -14,8 +20,8 @@ from collections import Counter
 from datetime import date, timedelta
 from functools import partial
 
-from flows.dialogue.core import Ctx, Document, Entry, Reply
-from flows.dialogue.registry import Command, Practice
+from flows.dialogue.core import Button, Ctx, Document, Due, Entry, Reply
+from flows.dialogue.registry import Command, GlobalButton, Practice, Pressed, recurring
 from flows.lib import chart, schedule
 from flows.practices.check import Questionnaires
 
@@ -78,6 +84,14 @@ def show(ctx: Ctx, args: str) -> list[Reply]:
     seen = facts(ctx)
     if len(seen["moods"]) < ENOUGH_MOODS and not seen["scores"]:
         return [Reply(ctx.render("progress/little", moods=len(seen["moods"]), needed=ENOUGH_MOODS, kept=ctx.keeps))]
+    details = Reply(ctx.render("progress/details", **seen))
+    if ctx.settings.weekly is None and not ctx.settings.weekly_offered:
+        ctx.settings.weekly_offered = True  # asked once; /settings has it always
+        details = Reply(details.text, ((Button(ctx.button("weekly_on"), data="g:weekly_on"),),))
+    return [Reply(ctx.render("progress/chart", **seen), document=_chart(ctx, seen)), details]
+
+
+def _chart(ctx: Ctx, seen: dict) -> Document:
     data = chart.ChartData(
         start=seen["start"],
         end=seen["end"],
@@ -89,8 +103,61 @@ def show(ctx: Ctx, args: str) -> list[Reply]:
         ],
         labels={key: ctx.button(f"chart_{key}") for key in ("title", "mood", "daily_mean", "practice", "score")},
     )
-    image = Document(f"progress-{seen['end']:%Y-%m-%d}.png", make=partial(chart.draw, data))
-    return [Reply(ctx.render("progress/chart", **seen), document=image), Reply(ctx.render("progress/details", **seen))]
+    return Document(f"progress-{seen['end']:%Y-%m-%d}.png", make=partial(chart.draw, data))
 
 
-PRACTICE = Practice(commands=(Command("progress", show, needs_history=True),))
+# -------------------------------------------------------------- the weekly summary
+
+WEEKLY = "weekly_summary"
+DEFAULT_DAY, DEFAULT_TIME = "sun", "20:00"
+
+
+def send_weekly(ctx: Ctx, due: Due) -> list[Reply]:
+    """Neutral words (a locked screen may show them); the week itself behind a tap."""
+    return [Reply(ctx.render("progress/weekly_due"), ((Button(ctx.button("weekly_show"), data="g:week"),),))]
+
+
+def press_week(ctx: Ctx, argument: str) -> Pressed:
+    """[Show my week]: the chart and three lines."""
+    seen = facts(ctx)
+    week_start = seen["end"] - timedelta(days=6)
+    this_week = [s for d, s in seen["moods"] if d >= week_start]
+    last_week = [s for d, s in seen["moods"] if week_start - timedelta(days=7) <= d < week_start]
+    practised = Counter(e.kind for e in ctx.history if e.kind in PRACTICE_KINDS and _day(ctx, e) >= week_start)
+    lines = ctx.render(
+        "progress/weekly",
+        practised=practised,
+        this_week=_mean(this_week),
+        last_week=_mean(last_week),
+        suggestion=_suggestion(ctx, practised),
+    )
+    if not seen["moods"] and not seen["scores"]:
+        return Pressed([Reply(lines)])
+    return Pressed([Reply(lines, document=_chart(ctx, seen))])
+
+
+def _suggestion(ctx: Ctx, practised: Counter) -> dict:
+    """One thing to try: a practice not done this week, else the next lesson."""
+    for kind, command in (("thought", "thought"), ("checkin", "checkin"), ("activity", "plan")):
+        if not practised[kind]:
+            return {"command": command}
+    from flows.practices.learn import next_unread  # a lesson, once every practice was tried
+
+    upcoming = next_unread(ctx)
+    return {"command": "learn", "lesson": upcoming.title if upcoming else None}
+
+
+def press_weekly_on(ctx: Ctx, argument: str) -> Pressed:
+    ctx.settings.weekly = f"{DEFAULT_DAY} {ctx.settings.reminder or DEFAULT_TIME}"
+    return Pressed([Reply(ctx.render("progress/weekly_on", when=ctx.settings.weekly))])
+
+
+SUMMARY, KEEP_SUMMARY = recurring(WEEKLY, send_weekly, "weekly", "weekly_for", schedule.next_weekly)
+
+
+PRACTICE = Practice(
+    commands=(Command("progress", show, needs_history=True),),
+    buttons=(GlobalButton("week", press_week, needs_history=True), GlobalButton("weekly_on", press_weekly_on)),
+    scheduled=(SUMMARY,),
+    after_update=(KEEP_SUMMARY,),
+)

@@ -31,6 +31,7 @@ def menu_options(ctx: Ctx) -> OptionRows:
         [Option("timezone", ctx.button("menu_timezone", value=places.timezone_label(s.timezone) if s.timezone else not_set))],
         [Option("reminder", ctx.button("menu_reminder", value=s.reminder or ctx.button("off")))],
         [Option("lesson_time", ctx.button("menu_lesson_time", value=s.lesson_time or ctx.button("off")))],
+        [Option("weekly", ctx.button("menu_weekly", value=s.weekly or ctx.button("off")))],
         [Option(DONE, ctx.button("done"))],
     ]
 
