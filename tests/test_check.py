@@ -137,3 +137,17 @@ async def test_a_repeat_in_two_weeks_is_one_neutral_reminder(ana: Chat, ticker: 
     _, [due] = sent[-1]
     await ana.press_data(due.buttons[0][0].data)
     assert "GAD-7 · question 1 of 7" in markup.visible_text(ana.text)
+
+
+async def test_results_are_in_the_export_and_go_with_delete(ana: Chat):
+    import json
+
+    await set_up(ana)
+    await take(ana, "PHQ-9", [1] * 9)
+    [export] = await ana.send("/export")
+    saved = json.loads(export.document.content)["entries"]["check"]
+    assert [(r["questionnaire"], r["total"], r["band"]) for r in saved] == [("phq9", 9, "mild")]
+    await ana.send("/delete")
+    assert "1 questionnaire result" in markup.visible_text(ana.text)
+    await ana.press("Yes, delete everything")
+    assert await ana.engine.store.history(ana.user_id) == []
