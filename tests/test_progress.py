@@ -36,7 +36,7 @@ async def test_a_chart_and_the_same_facts_in_words(ana: Chat, clock: Clock):
     assert image.startswith(PNG) and len(image) > 10_000
     words = markup.visible_text(replies[0].text) + "\n" + markup.visible_text(replies[1].text)
     assert "Mood: 4 entries, from 3 to 7, on average 5.0 out of 10." in words
-    assert "out of 10.\nGAD-7: 10 (moderate" in words  # each on its own line
+    assert "\nGAD-7: 10 (moderate" in words  # on a line of its own
     assert all(markup.visible_length(r.text) <= 400 for r in replies)
 
 
