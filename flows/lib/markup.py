@@ -87,3 +87,11 @@ def to_plain(text: str) -> str:
         return _read(text, keep_urls=True)
     except MarkupError:
         return html.unescape(text)
+
+
+def shorten(text: str | None, limit: int) -> str | None:
+    """Someone's words cut to at most `limit` characters, ending "…" when cut (before they
+    are escaped into a template)."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"

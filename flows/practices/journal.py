@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flows.dialogue.core import Button, Ctx, Entry, Reply
 from flows.dialogue.registry import Command, GlobalButton, Practice, Pressed
+from flows.lib import markup
 
 PER_PAGE = 5
 FIELD_CHARS = 300  # one field of one entry on a page
@@ -66,7 +67,7 @@ def view(entry: Entry) -> dict:
         if name in hidden:
             fields[name] = None
         elif isinstance(value, str) and len(value) > FIELD_CHARS:
-            fields[name] = value[: FIELD_CHARS - 1].rstrip() + "…"
+            fields[name] = markup.shorten(value, FIELD_CHARS)
         else:
             fields[name] = value
     return {"id": entry.id, "kind": entry.kind, "at": entry.at, "data": fields, "hidden": bool(hidden)}

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from flows.dialogue.core import Answer, Button, Ctx, Due, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
 from flows.dialogue.registry import GlobalButton, Practice, Pressed, recurring
-from flows.lib import schedule
+from flows.lib import markup, schedule
 from flows.lib.content import DataFile, button_id, https_only, short_text
 
 MENU, PAGE = "menu", "page"
@@ -118,15 +118,9 @@ def facts(ctx: Ctx) -> dict:
     return {
         "trap_most": traps.most_common(1)[0][0] if traps else None,
         "thoughts_finished": len(thoughts),
-        "best_activity": _trim(best.data.get("label")) if best else None,
+        "best_activity": markup.shorten(best.data.get("label"), FACT_CHARS) if best else None,
         "checkin_change": round(sum(changes) / len(changes), 1) if changes else None,
     }
-
-
-def _trim(text: str | None) -> str | None:
-    if text is None or len(text) <= FACT_CHARS:
-        return text
-    return text[: FACT_CHARS - 1].rstrip() + "…"
 
 
 # -------------------------------------------------------------------------- steps

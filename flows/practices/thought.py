@@ -37,7 +37,7 @@ from typing import Any
 
 from flows.practices import emotions
 from flows.dialogue import safety
-from flows.lib import scales
+from flows.lib import markup, scales
 from flows.lib.content import ThoughtContent, Trap
 from flows.dialogue.registry import Practice
 from flows.dialogue.core import (
@@ -391,9 +391,7 @@ def entry_data(ctx: Ctx) -> dict[str, Any]:
 
 
 def cut(text: str | None, limit: int = QUOTE_CHARS) -> str | None:
-    if text is None or len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
+    return markup.shorten(text, limit)
 
 
 def summary_fields(data: dict[str, Any]) -> dict[str, Any]:

@@ -24,12 +24,6 @@ def shown_label(data: dict) -> str | None:
     return data.get("label")
 
 
-def trim(text: str | None, limit: int) -> str | None:
-    if text is None or len(text) <= limit:
-        return text
-    return text[: limit - 1].rstrip() + "…"
-
-
 def local(ctx: Ctx, instant: datetime) -> datetime:
     return instant.astimezone(schedule.zone_of(ctx.settings))
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flows.dialogue.core import Ctx, Entry, Reply
-from flows.practices.plan.common import DONE, MISSED, PLANNED, REMINDED, activities, shown_label, trim
+from flows.lib import markup
+from flows.practices.plan.common import DONE, MISSED, PLANNED, REMINDED, activities, shown_label
 
 LATEST = 20  # the latest activities shown
 LABEL_CHARS = 60
@@ -14,7 +15,7 @@ def show(ctx: Ctx) -> Reply:
     latest = sorted(every, key=lambda e: e.id, reverse=True)[:LATEST]
 
     def view(entry: Entry) -> dict:
-        return {**entry.data, "label": trim(shown_label(entry.data), LABEL_CHARS)}
+        return {**entry.data, "label": markup.shorten(shown_label(entry.data), LABEL_CHARS)}
 
     def when(d: dict) -> str:
         return d.get("when") or ""
