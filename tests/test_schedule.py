@@ -7,7 +7,10 @@ from datetime import date, datetime, timezone
 import pytest
 
 from flows.dialogue.core import Settings
-from flows.lib.schedule import at_local, next_mood_prompt, parse_clock
+from flows.lib.schedule import at_local, parse_clock
+from flows.practices.mood import DAILY_PROMPT
+
+next_mood_prompt = DAILY_PROMPT.following  # the daily prompt's next row, as the bot makes it
 
 UTC = timezone.utc
 

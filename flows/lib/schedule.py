@@ -81,8 +81,3 @@ def next_weekly(kind: str, when: str | None, now: datetime, settings: Settings, 
         if instant > now and not (after_today and day == today):
             return Due(f"{kind}:{day.isoformat()}", kind, iso(instant))
     return None  # pragma: no cover - a weekday comes within a week
-
-
-def next_mood_prompt(now: datetime, settings: Settings, after_today: bool = False) -> Due | None:
-    """The next daily mood prompt, at their check-in time."""
-    return next_daily("mood_prompt", settings.reminder, now, settings, after_today)
