@@ -27,7 +27,7 @@ from flows.practices.check import Questionnaires
 
 DAYS = 30
 ENOUGH_MOODS = 3  # fewer (and no questionnaire): no chart, but what would make one
-PRACTICE_KINDS = ("thought", "checkin", "activity", "check")
+PRACTICE_KINDS = ("thought", "checkin", "activity", "check", "experiment")
 
 
 def _day(ctx: Ctx, entry: Entry) -> date:
@@ -68,6 +68,7 @@ def facts(ctx: Ctx) -> dict:
         "felt": _mean([e.data["pleasure"] for e in rated]),
         "best": best.data["label"][:40] if best is not None and best.data["pleasure"] > best.data["predicted"] else None,
         "scores": _scores(ctx, of("check")),
+        "experiments": len([e for e in of("experiment") if e.data.get("status") == "done"]),  # looked back on
     }
 
 
