@@ -42,7 +42,7 @@ async def test_an_experiment_by_taps_then_its_reminder_follow_up_and_looking_bac
     assert "Example · Health worry" in fake.message(ana.user_id, question.message_id).text
     await ana.send(BELIEF)
     replies = await ana.press("70")
-    assert f"If “{BELIEF}” is true" in ana.transcript(replies)
+    assert f"{BELIEF}\nIf that's true, what exactly will happen?" in ana.transcript(replies)
     await ana.send(PREDICTION)
     await ana.send(KNOW)
     await ana.send(WHAT)

@@ -84,7 +84,7 @@ async def test_planning_an_experiment_step_by_step_saves_it_with_a_reminder_and_
     assert ana.labels() == [str(n) for n in range(0, 101, 10)]  # 0, 10, ... 100
     await ana.send("75")  # typed numbers work too
     assert "Step 2 of 3 · the prediction" in ana.text
-    assert f"If “{BELIEF}” is true, what exactly will happen?" in ana.text  # quoted back
+    assert f"{BELIEF}\nIf that's true, what exactly will happen?" in ana.text  # quoted back
     await ana.send(PREDICTION)
     assert "How will you know whether it happened?" in ana.text
     await ana.send(KNOW)
@@ -609,7 +609,7 @@ async def test_flagged_words_that_do_not_end_it_are_kept_but_never_quoted_back(a
     await ana.press("Carry on")
     assert "How strongly do you believe it" in ana.text and "baby" not in ana.text
     await ana.press("90")
-    assert "If the belief is true, what exactly will happen?" in ana.text and "baby" not in ana.text
+    assert "If the belief you wrote is true, what exactly will happen?" in ana.text and "baby" not in ana.text
     for answer in (PREDICTION, KNOW, WHAT, "Tomorrow", "10:00", WHERE, "Nothing I can think of"):
         await (ana.press(answer) if answer in ana.labels() else ana.send(answer))
     assert "planned for Wed 25 Nov, 10:00" in ana.text
@@ -637,6 +637,23 @@ async def test_the_journal_shows_a_planned_experiment(ana: Chat):
     assert "Tea &amp; &lt;b&gt;cake" in ana.replies[0].text  # escaped in the HTML
     assert f"Predicted: {PREDICTION}" in ana.text and "Planned for Wed 25 Nov, 18:00 · belief 80%" in ana.text
     assert "Experiments" in ana.labels()
+
+
+async def test_a_journal_page_of_the_longest_experiments_stays_under_telegrams_limit(ana: Chat):
+    await set_up(ana)
+    for _ in range(5):
+        await ana.send("/experiment")
+        if "Plan a new one" in ana.labels():
+            await ana.press("Plan a new one")
+        for answer in (LONG, "90", LONG, LONG, LONG, "Tomorrow", "10:00", LONG[:200], LONG):
+            await (ana.press(answer) if answer in ana.labels() else ana.send(answer))
+        await ana.send("/experiment")
+        await ana.press("How it went")
+        await look_back(ana, outcome=LONG, compared="Not at all", learned=LONG, after="10")
+    await ana.send("/journal experiments")
+    [page] = ana.replies
+    assert ana.text.count("Predicted: ") == 5 and "…" in ana.text
+    assert markup.visible_length(page.text) < 4096  # as Telegram counts it, after the HTML is parsed
 
 
 async def test_export_includes_experiments(ana: Chat):
