@@ -27,7 +27,8 @@ MAX_STEPS = 3  # small steps planned at a time
 IDEA_CHARS = 150  # one idea, typed
 STEP_CHARS = 200  # one step, typed
 QUOTE_CHARS = 90  # the problem or an idea, quoted in a prompt
-SHORT_CHARS = 40  # an idea on a button or in the comparison, a step on the summary card
+SHORT_CHARS = 40  # an idea on a button, a step on the summary card
+TABLE_CHARS = 24  # an idea in the comparison (six, with their numbers, on one screen)
 
 # Every kind of risk ends it: being hurt, or thoughts of dying, self-harm or harming someone,
 # are not problems to brainstorm options for (an age mention alone is not risk).

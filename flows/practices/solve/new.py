@@ -32,6 +32,7 @@ from flows.practices.solve.common import (
     PLANNED,
     SHORT_CHARS,
     STOPPED,
+    TABLE_CHARS,
     chosen_text,
     ended_for_safety,
     idea_texts,
@@ -205,7 +206,7 @@ def choose_options(ctx: Ctx) -> OptionRows:
 
 
 def choose_variables(ctx: Ctx) -> dict[str, Any]:
-    texts = idea_texts(ctx.data, SHORT_CHARS)
+    texts = idea_texts(ctx.data, TABLE_CHARS)
     ideas = _ideas(ctx)
     table = [{"text": texts[i], "helpful": ideas[i]["helpful"], "doable": ideas[i]["doable"]} for i in ranked(ctx)]
     return {**position(ctx, CHOOSE), "table": table}
@@ -294,7 +295,7 @@ FLOW = Flow.of(
              options=lambda ctx: [[Option(KEEP, ctx.button("solve_keep"))]],
              variables=lambda ctx: problem_variables(ctx, CONCRETE), max_chars=400),
         Step(IDEAS, "solve/ideas", read_ideas, after_ideas, goes_to=(IDEAS, HELPFUL), fills="ideas",
-             options=ideas_options, variables=ideas_variables, max_chars=600),
+             options=ideas_options, variables=ideas_variables, max_chars=1000),
         Step(HELPFUL, "solve/helpful", read_helpful, DOABLE, options=scale_options, variables=rating_variables(HELPFUL)),
         Step(DOABLE, "solve/doable", read_doable, after_doable, goes_to=(HELPFUL, CHOOSE), options=scale_options,
              variables=rating_variables(DOABLE)),
