@@ -14,7 +14,7 @@ from flows.dialogue.core import Ctx
 from flows.lib import markup
 from flows.lib.content import Content
 from flows.practices.solve import common
-from tests.conftest import CONSOLE_SET_UP, FIXED_NOW, PROBABLE, Chat, Clock, log_mood, run_console, set_up
+from tests.conftest import CONSOLE_SET_UP, FIXED_NOW, PROBABLE, Chat, Clock, log_mood, run_console, set_up, texts
 
 PROBLEM = "I'm behind on the gas bill and dread opening the post"
 IDEAS_TEXT = "call the gas company, ask my sister for advice; make a budget"
@@ -423,7 +423,7 @@ async def test_not_yet_then_another_idea_plans_again_with_its_own_look_back(
     await ana.press("9")
     assert "Try another idea" in ana.labels()  # "make a budget" is still untried
     await ana.press("Plan a next step")
-    assert "What's the next small step?" not in ana.text and "let's make it small" in ana.text
+    assert "What's the next small step towards “ask my sister for advice”?" in ana.text
 
 
 async def test_cancel_in_the_look_back_offers_it_again(ana: Chat, ticker: Ticker, clock: Clock, sent, storage):
@@ -461,6 +461,20 @@ async def test_a_reminder_due_while_the_bot_was_down_is_not_sent_late(ana: Chat,
     await planned(ana)
     clock.now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # two hours after the step
     assert await ticker.tick() == 0 and sent == []
+
+
+async def test_a_look_back_missed_while_the_bot_was_down_comes_the_day_after(
+    ana: Chat, ticker: Ticker, clock: Clock, sent, storage
+):
+    await set_up(ana)
+    await planned(ana, reminders="Only ask how it went")  # the look back: Thu 26 Nov, 10:00
+    clock.now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # two hours late
+    assert await ticker.tick() == 0 and sent == []
+    [entry] = await entries(storage)
+    assert entry.data["review_at"] == "2026-11-27T10:00:00+00:00"
+    clock.now = datetime(2026, 11, 27, 10, 0, 5, tzinfo=UTC)
+    assert await ticker.tick() == 1
+    assert texts(sent) == ["Time to look back on a plan you made. It takes a minute."]
 
 
 async def test_forged_or_stale_buttons_are_refused_politely(ana: Chat, storage):

@@ -106,10 +106,10 @@ def review_time(ctx: Ctx, steps: list[dict]) -> str:
     return schedule.iso(schedule.at_local(local.date() + timedelta(days=1), local.time(), ctx.settings))
 
 
-def schedule_rows(ctx: Ctx, entry: Entry, steps: list[dict]) -> None:
+def schedule_rows(ctx: Ctx, entry: Entry, steps: list[dict], review_only: bool = False) -> None:
     """A neutral reminder at each step's time (if they wanted them) and the review the day
     after the last (if they wanted it). Rows hold the entry's id and times, never words."""
-    if entry.data.get("reminders"):
+    if entry.data.get("reminders") and not review_only:
         for step in steps:
             ctx.schedule(Due(f"solve:{entry.id}:{step['when']}", REMINDER, step["when"], ref=entry.id))
     if entry.data.get("review"):

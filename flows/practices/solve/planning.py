@@ -71,7 +71,8 @@ def steps(after: After, targets: tuple[str | None, ...], position: Position, cho
         return Goto(DAY)
 
     def action_variables(ctx: Ctx) -> dict[str, Any]:
-        return {**position(ctx, ACTION), "chosen": chosen(ctx), "first": not _steps(ctx)}
+        # "again": the look back's "Plan a next step" (the plan had steps before)
+        return {**position(ctx, ACTION), "chosen": chosen(ctx), "first": not _steps(ctx), "again": ctx.data.get("next") == "step"}
 
     def day_variables(ctx: Ctx) -> dict[str, Any]:
         return {**position(ctx, DAY), "label": _pending(ctx), "moving": False}

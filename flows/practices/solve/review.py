@@ -98,6 +98,15 @@ def send_review(ctx: Ctx, due: Due) -> list[Reply]:
     return [Reply(ctx.render("solve/review_due"), look_back_button(ctx, entry.id))]
 
 
+def missed_review(ctx: Ctx, due: Due) -> None:
+    """The bot was down too long at the look back's time: it comes the day after instead."""
+    entry = _entry(ctx, due.ref)
+    if not usable(entry) or entry is None or entry.data.get("review_at") != due.due_at:
+        return
+    schedule_rows(ctx, entry, [{"when": due.due_at}], review_only=True)
+    ctx.update(entry)
+
+
 def press_look_back(ctx: Ctx, argument: str) -> Pressed:
     """g:solveback:<entry id>: the look back starts; the practice they are in waits."""
     entry = _entry(ctx, argument)
@@ -267,7 +276,7 @@ FLOW = Flow.of(
     ends_on_risk=ENDS_ON_RISK,
 )
 
-SCHEDULED = (Scheduled(REMINDER, send_reminder, needs_history=True), Scheduled(REVIEW, send_review, needs_history=True))
+SCHEDULED = (Scheduled(REMINDER, send_reminder, needs_history=True), Scheduled(REVIEW, send_review, missed_review, needs_history=True))
 BUTTONS = (
     GlobalButton("solvestep", press_show_step, needs_history=True),
     GlobalButton("solveback", press_look_back, needs_history=True),
