@@ -4,7 +4,7 @@ from flows.dialogue.registry import Registry
 from flows.practices import check, checkin, crisis, help, journal, learn, mood, onboarding, privacy, progress
 from flows.practices import safetyplan, settings, thought
 from flows.practices import plan
-from flows.practices import experiment
+from flows.practices import experiment, solve
 
 REGISTRY = Registry.of(
     onboarding.PRACTICE,
@@ -19,6 +19,7 @@ REGISTRY = Registry.of(
     progress.PRACTICE,
     plan.PRACTICE,
     experiment.PRACTICE,
+    solve.PRACTICE,
     learn.PRACTICE,
     journal.PRACTICE,
     privacy.PRACTICE,

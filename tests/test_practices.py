@@ -13,6 +13,7 @@ PRACTICES = [
     ("/thought", ("press", "Full record")),
     ("/checkin", ("press", "4")),
     ("/plan", None),
+    ("/solve", ("send", "I'm behind on two bills")),
 ]
 
 
