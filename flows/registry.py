@@ -4,6 +4,7 @@ from flows.dialogue.registry import Registry
 from flows.practices import check, checkin, crisis, help, journal, learn, mood, onboarding, privacy, progress
 from flows.practices import safetyplan, settings, thought
 from flows.practices import plan
+from flows.practices import beliefs
 
 REGISTRY = Registry.of(
     onboarding.PRACTICE,
@@ -17,6 +18,7 @@ REGISTRY = Registry.of(
     check.PRACTICE,
     progress.PRACTICE,
     plan.PRACTICE,
+    beliefs.PRACTICE,
     learn.PRACTICE,
     journal.PRACTICE,
     privacy.PRACTICE,
