@@ -49,9 +49,9 @@ CHECKIN, BACK, STOP = "checkin", "back", "stop"
 CHECKIN_FLOW = "checkin"
 DEFAULT_LOG_TIME = "20:00"  # the daily note's time when they have no check-in time
 RECENT = 4  # thought records offered to pick from
-QUOTE_CHARS = 150  # a quoted answer in a question
+QUOTE_CHARS = 120  # a quoted answer in a question
 PICK_CHARS = 60  # each thought in the list to pick from
-NAME_QUOTE_CHARS = 100  # the last answer, above the families' help
+NAME_QUOTE_CHARS = 80  # the last answer, above the families' help
 BELIEF_CHARS = 300  # a belief is a sentence
 NUMBERS = {
     START: 1, PICK: 1, NEW: 1, **{a: 2 for a in ARROWS}, NAME: 3, RATE: 4, EVIDENCE: 4,
