@@ -574,6 +574,8 @@ async def test_the_daily_note_is_switched_in_settings(ana: Chat, storage):
     await down_to_the_belief(ana)
     await to_the_end(ana, log="")
     assert "Step 6 of 6" in ana.text  # offered again once it is off
+    await ana.send("yes")  # typed
+    assert "daily note comes at 20:00" in ana.text
 
 
 async def test_with_the_note_on_the_worksheet_does_not_offer_it_again(ana: Chat):

@@ -27,7 +27,7 @@ from typing import Any
 from flows.dialogue import safety
 from flows.dialogue.core import Answer, Ctx, Entry, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
 from flows.lib import places, scales
-from flows.practices.fields import NO_WORDS
+from flows.practices.fields import NO_WORDS, YES_WORDS
 from flows.practices.beliefs.common import ENDS, FLOW, KIND, BeliefsContent, Family, shown
 
 # Steps
@@ -94,7 +94,10 @@ def _typed_thought(ctx: Ctx, answer: Answer, refusal: str) -> None:
 def read_start(ctx: Ctx, answer: Answer) -> Goto | None:
     """[Start from this one], [Another one], [A new thought], or a new thought typed."""
     if answer.choice == LAST:
-        _take(ctx, usable_thoughts(ctx)[0])
+        found = usable_thoughts(ctx)
+        if not found:  # gone since it was offered
+            return Goto(NEW)
+        _take(ctx, found[0])
         return None
     if answer.choice == OTHER:
         return Goto(PICK)
@@ -276,7 +279,8 @@ def log_time(ctx: Ctx) -> str:
 def read_log(ctx: Ctx, answer: Answer) -> None:
     if answer.choice == NO or (answer.text or "").strip().casefold() in NO_WORDS:
         return
-    at = log_time(ctx) if answer.choice == YES else places.parse_time(answer.text or "")
+    said = (answer.text or "").strip().casefold()
+    at = log_time(ctx) if answer.choice == YES or said in YES_WORDS else places.parse_time(said)
     if at is None:
         raise Invalid("beliefs/log_tap")
     ctx.settings.belief_log = at  # the after-update hook schedules its first nudge
