@@ -4,7 +4,7 @@ from flows.dialogue.registry import Registry
 from flows.practices import check, checkin, crisis, help, journal, learn, mood, onboarding, privacy, progress
 from flows.practices import safetyplan, settings, thought
 from flows.practices import plan
-from flows.practices import experiment, solve
+from flows.practices import beliefs, experiment, solve
 
 REGISTRY = Registry.of(
     onboarding.PRACTICE,
@@ -20,6 +20,7 @@ REGISTRY = Registry.of(
     plan.PRACTICE,
     experiment.PRACTICE,
     solve.PRACTICE,
+    beliefs.PRACTICE,
     learn.PRACTICE,
     journal.PRACTICE,
     privacy.PRACTICE,

@@ -23,7 +23,7 @@ TOPICS = {
     "basics", "thoughts", "traps", "beliefs", "action", "mindfulness", "problems",
     "experiments", "practice", "relapse", "evidence",
 }  # fmt: skip
-PRACTICES = {"thought", "plan", "checkin", "mood", "safetyplan", "experiment", "solve"}
+PRACTICES = {"thought", "plan", "checkin", "mood", "safetyplan", "experiment", "solve", "beliefs"}
 FACTS = ("trap_most", "thoughts_finished", "best_activity", "checkin_change")
 PAGE_LIMIT = 400  # visible characters, as Telegram counts them
 

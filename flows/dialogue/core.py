@@ -155,6 +155,8 @@ class Settings(Stored):
     weekly_offered: bool = False  # the weekly summary is offered once, under their first chart
     # Recurring nudges' back-off (flows/lib/backoff.py): kind -> {"sent", "ignored", "paused"}.
     nudges: dict[str, dict[str, Any]] = field(default_factory=dict)
+    belief_log: str | None = None  # a daily note for a new belief (/beliefs) at "HH:MM" local; None = none
+    belief_log_for: str | None = None  # the time and zone the daily note's nudge is scheduled for
 
 
 @dataclass

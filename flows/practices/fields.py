@@ -125,6 +125,7 @@ FIELDS = {
         Field("reminder", setting_reader("reminder", places.parse_time, can_turn_off=True), reminder_options),
         Field("lesson_time", setting_reader("lesson_time", places.parse_time, can_turn_off=True), reminder_options),
         Field("weekly", setting_reader("weekly", parse_weekly, can_turn_off=True), weekly_options),
+        Field("belief_log", setting_reader("belief_log", places.parse_time, can_turn_off=True), reminder_options),
     )
 }
 

@@ -42,7 +42,7 @@ class Lesson(BaseModel):
     id: str
     title: str
     topic: Topic
-    practice: Literal["thought", "plan", "checkin", "mood", "safetyplan", "experiment", "solve"]  # what [Try it now] starts
+    practice: Literal["thought", "plan", "checkin", "mood", "safetyplan", "experiment", "solve", "beliefs"]  # what [Try it now] starts
     uses: list[Fact] = []
     pages: int = Field(ge=2, le=5)  # messages
     sources: list[str] = []

@@ -27,7 +27,7 @@ from flows.practices.check import Questionnaires
 
 DAYS = 30
 ENOUGH_MOODS = 3  # fewer (and no questionnaire): no chart, but what would make one
-PRACTICE_KINDS = ("thought", "checkin", "activity", "check", "experiment", "solve")
+PRACTICE_KINDS = ("thought", "checkin", "activity", "check", "experiment", "solve", "belief", "belief_log")
 
 
 def _day(ctx: Ctx, entry: Entry) -> date:
@@ -60,8 +60,9 @@ def facts(ctx: Ctx) -> dict:
         "mood_high": max((s for _, s in moods), default=None),
         "mood_halves": [_mean(h) for h in halves],
         "practice_days": {_day(ctx, e) for e in recent if e.kind in PRACTICE_KINDS},
-        "counts": {"thought": len(of("thought")), "checkin": len(checkins), "activity": len(done)},
         "solved": len([e for e in of("solve") if not e.data.get("ended_for_safety")]),  # problems worked through
+        "counts": {"thought": len(of("thought")), "checkin": len(checkins), "activity": len(done),
+                   "belief": len(of("belief")), "belief_log": len(of("belief_log"))},
         "traps": [name for name, _ in Counter(t for e in of("thought") for t in e.data.get("traps", [])).most_common(3)],
         "checkin_before": _mean([e.data["mood_before"] for e in checkins if "mood_before" in e.data]),
         "checkin_after": _mean([e.data["mood_after"] for e in checkins if "mood_after" in e.data]),

@@ -32,6 +32,7 @@ def menu_options(ctx: Ctx) -> OptionRows:
         [Option("reminder", ctx.button("menu_reminder", value=s.reminder or ctx.button("off")))],
         [Option("lesson_time", ctx.button("menu_lesson_time", value=s.lesson_time or ctx.button("off")))],
         [Option("weekly", ctx.button("menu_weekly", value=s.weekly or ctx.button("off")))],
+        [Option("belief_log", ctx.button("menu_belief_log", value=s.belief_log or ctx.button("off")))],
         [Option(DONE, ctx.button("done"))],
     ]
 
