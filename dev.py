@@ -7,6 +7,7 @@
     python3 dev.py bench   # the /help benchmark against a bare echo bot (bench/README.md)
     python3 dev.py bench-screening   # what risk screening costs per message
     python3 dev.py train-screening   # retrain the risk screen's model from tests/data/screening
+    python3 dev.py train-traps       # retrain the thinking-trap ranker from tests/data/traps
 
 On first use it creates a virtual environment in .venv and installs the project into it;
 it reinstalls when pyproject.toml changes.
@@ -31,6 +32,7 @@ COMMANDS = {
     "bench": ["bench/bench_help.py"],
     "bench-screening": ["bench/bench_screening.py"],
     "train-screening": ["scripts/train_screening.py"],
+    "train-traps": ["scripts/train_traps.py"],
 }
 
 

@@ -15,7 +15,7 @@ from flows.practices import crisis
 from flows.lib.content import Content, ContentError
 import flows.registry  # noqa: F401  (before Content(): a practice's module defines its data files)
 
-USAGE = "usage: python -m bot [console | check-content | screen]"
+USAGE = "usage: python -m bot [console | check-content | screen | traps]"
 log = logging.getLogger("bot")
 
 
@@ -60,16 +60,17 @@ def warn_if_stale(content: Content) -> None:
 
 def main(argv: list[str]) -> int:
     mode = argv[0] if argv else "telegram"
-    if mode not in ("telegram", "console", "check-content", "screen") or len(argv) > 1:
+    if mode not in ("telegram", "console", "check-content", "screen", "traps") or len(argv) > 1:
         print(USAGE, file=sys.stderr)
         return 2
     if mode == "check-content":
         return check_content()
-    if mode == "screen":  # lines in, one JSON verdict per line out: no token, no database
+    if mode in ("screen", "traps"):  # lines in, one JSON object per line out: no token, no database
         from bot.screen_cli import run as screen
+        from bot.traps_cli import run as traps
 
         try:
-            return screen(sys.stdin, sys.stdout)
+            return (screen if mode == "screen" else traps)(sys.stdin, sys.stdout)
         except ContentError as error:
             print(f"cbt-companion: {error}", file=sys.stderr)
             return 2

@@ -6,13 +6,15 @@ The same data always gives the same files: rows are read in a fixed order, folds
 chosen by a hash of the text, the solver is deterministic and nothing is timestamped.
 
 Training data: every *.jsonl under tests/data/screening except the held-out sets
-(heldout.jsonl, heldout2/ and heldout3/), which no writer of patterns or model may see, and the
-activity labels /plan offers (ordinary answers by construction).
+(heldout.jsonl and heldout4/), which no writer of patterns or model may see, and the activity
+labels /plan offers (ordinary answers by construction). Held-out sets 2 and 3 were retired
+into the bank after their figures were reported.
 Labels: "risk" is any kind but an age mention alone; one head per kind; "act" (something
 already done) is learned only from lines whose writer labelled acts (those with a "set").
 
 Thresholds come from out-of-fold scores on the training data (5 folds), scored exactly as
-at run time (windows included): "ask" is the lowest score at which at most ASK_ORDINARY of
+at run time (windows included). A fold holds whole writers: a new writer's phrasing is what a
+held-out set tests, so the thresholds are chosen on writers the model has not read. "ask" is the lowest score at which at most ASK_ORDINARY of
 ordinary practice answers and ASK_HARD of hard negatives would be asked; "respond" the
 lowest at which at most RESPOND_ORDINARY and RESPOND_HARD would get the full response;
 "doubt" the highest score under which a pattern match (one naming no plan) may be asked
@@ -44,7 +46,7 @@ from flows.lib.screening import Screener, normalise  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "screening"
 OUT = ROOT / "content" / "screening" / "model"
-HELD_OUT = {"heldout.jsonl", "heldout2", "heldout3"}
+HELD_OUT = {"heldout.jsonl", "heldout4"}
 BITS = 18
 C = 32.0
 FOLDS = 5
@@ -181,14 +183,32 @@ def with_negative_windows(texts: list[str], y: np.ndarray, w: np.ndarray, rows_w
     return matrix(all_texts), all_y, all_w
 
 
-def fold_of(text: str) -> int:
-    return int(hashlib.sha256(text.encode()).hexdigest(), 16) % FOLDS
+def folds_by_writer(rows: list[dict]) -> np.ndarray:
+    """Each writer's lines in one fold, writers spread so the folds are about the same size
+    (largest first, into the smallest fold; ties by name). Lines with no writer (the older
+    tuning sets) go by a hash of their text."""
+    sizes: dict[str, int] = {}
+    for row in rows:
+        if row.get("writer"):
+            sizes[row["writer"]] = sizes.get(row["writer"], 0) + 1
+    fold_size, fold_of_writer = [0] * FOLDS, {}
+    for writer in sorted(sizes, key=lambda name: (-sizes[name], name)):
+        k = fold_size.index(min(fold_size))
+        fold_of_writer[writer] = k
+        fold_size[k] += sizes[writer]
+    return np.array([
+        fold_of_writer[r["writer"]] if r.get("writer") else int(hashlib.sha256(r["text"].encode()).hexdigest(), 16) % FOLDS
+        for r in rows
+    ])
 
 
-def lowest_threshold(scores: np.ndarray, groups: dict[str, np.ndarray], limits: dict[str, float]) -> float:
-    """The lowest score at which every group's share at or above it stays within its limit."""
+def lowest_threshold(scores: np.ndarray, groups: dict[str, np.ndarray], limits: dict[str, float], already: np.ndarray | None = None) -> float:
+    """The lowest score at which every group's share at or above it (or `already` flagged)
+    stays within its limit."""
+    if already is None:
+        already = np.zeros(len(scores), dtype=bool)
     for t in np.round(np.arange(0.05, 0.999, 0.005), 3):
-        if all((scores[groups[g]] >= t).mean() <= limits[g] for g in limits if groups[g].any()):
+        if all(((scores >= t) | already)[groups[g]].mean() <= limits[g] for g in limits if groups[g].any()):
             return float(t)
     return 0.999
 
@@ -211,12 +231,14 @@ def main() -> int:
     rows = read_rows()
     texts = [r["text"] for r in rows]
     patterns = Screener.load(ROOT / "content" / "screening")
-    pattern_kinds = [patterns.screen(t) - {"under_18"} for t in texts]
-    by_pattern = np.array([bool(k) for k in pattern_kinds])
+    splits = [patterns.split(t) for t in texts]
+    pattern_kinds = [certain - {"under_18"} for certain, _ in splits]
+    by_pattern = np.array([bool(k) for k in pattern_kinds])  # certain: the full response
+    probable_pattern = np.array([bool(p - {"under_18"}) for _, p in splits])  # level "ask" groups: the question
     urgent_pattern = np.array([bool(k & {"plan"}) for k in pattern_kinds])
     y, w = labels(rows, by_pattern)
     kind_of_set = np.array([r.get("set") or ("risk" if y[i, 0] else "hard") for i, r in enumerate(rows)])
-    folds = np.array([fold_of(t) for t in texts])
+    folds = folds_by_writer(rows)
     card = {"bits": BITS, "heads": list(HEADS), "thresholds": {"ask": 0.5, "respond": 0.9, "kind": KIND_FLOOR, "doubt": 0.0}}
 
     # Out-of-fold risk, plan and confirm scores, scored exactly as at run time (windows included).
@@ -230,7 +252,7 @@ def main() -> int:
             scores = model.score(texts[i])
             out_of_fold[i], plan_out_of_fold[i], confirm_out_of_fold[i] = scores.risk, scores.kinds["plan"], scores.confirm
     groups = {s: kind_of_set == s for s in ("ordinary", "hard", "risk")}
-    ask = lowest_threshold(out_of_fold, groups, {"ordinary": ASK_ORDINARY, "hard": ASK_HARD})
+    ask = lowest_threshold(out_of_fold, groups, {"ordinary": ASK_ORDINARY, "hard": ASK_HARD}, probable_pattern & ~by_pattern)
     respond = max(ask, lowest_threshold(out_of_fold, groups, {"ordinary": RESPOND_ORDINARY, "hard": RESPOND_HARD}))
     # A pattern match the model strongly doubts is asked about rather than answered in full
     # (never one that names a plan): the highest doubt that would turn at most
@@ -253,7 +275,7 @@ def main() -> int:
         (out_of_fold < doubt) | (confirm_out_of_fold < confirm_doubt),
     )
     respond_flag = (by_pattern & ~demoted) | (out_of_fold >= respond) | (model_flag & (plan_out_of_fold >= PLAN_RESPOND))
-    caught = by_pattern | model_flag
+    caught = by_pattern | model_flag | probable_pattern
     urgent = np.array([bool(set(r["kinds"]) & {"plan", "act"}) for r in rows])
     # The bank alone: written blind to the patterns, so the patterns' share is honest there
     # (the older tuning sets were tuned on by the patterns).

@@ -132,3 +132,24 @@ def test_a_pattern_match_the_second_opinion_doubts_is_asked_about(content, monke
     # After a full response, or after "No, I'm OK", a doubted match is answered in full.
     assert screen.screen(text, Context(recent=frozenset({"suicidal"}))).level == "respond"
     assert screen.screen(text, Context(quiet_model=True)).level == "respond"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I can't go on like this at work, something has to change", "pienso que soy una carga en el curro",
+     "Ich bin eine Last für meine Familie, seit ich arbeitslos bin."],
+)
+def test_words_that_are_often_everyday_are_asked_about_not_answered_in_full(content, monkeypatch, text):
+    from flows.lib.risk_model import Scores
+    from flows.lib.risk_screen import Context
+
+    screen = content.risk_screen
+    certain, probable = screen.patterns.split(text)
+    assert not certain and "suicidal" in probable  # a group of level "ask" matched, nothing else
+    quiet = Scores(0.0, {k: 0.0 for k in KIND_HEADS}, 0.0)
+    monkeypatch.setattr(screen.model, "score", lambda t: quiet)  # the model sees nothing
+    found = screen.screen(text)
+    assert (found.level, found.why) == ("ask", "pattern") and "suicidal" in found.kinds
+    # After a full response the same words bring it again; after "No, I'm OK" no question.
+    assert screen.screen(text, Context(recent=frozenset({"suicidal"}))).level == "respond"
+    assert screen.screen(text, Context(quiet_model=True)).level == "none"

@@ -158,6 +158,19 @@ def test_explain_names_the_group(screener: Screener):
     assert hits and hits[0].kind == "suicidal" and "en.toml" in hits[0].group
 
 
+def test_a_group_of_level_ask_is_reported_apart_and_a_certain_match_wins(tmp_path: Path):
+    (tmp_path / "xx.toml").write_text(
+        GOOD_GROUP + "[[group]]\nkind = 'suicidal'\nlevel = 'ask'\nabout = 'x'\npatterns = ['\\bburden\\b']\n",
+        encoding="utf-8",
+    )
+    screener = Screener.load(tmp_path)
+    assert screener.split("I feel like a burden at work") == (frozenset(), frozenset({"suicidal"}))
+    assert screener.split("a burden, I want to die") == (frozenset({"suicidal"}), frozenset())
+    assert screener.screen("I feel like a burden at work") == frozenset({"suicidal"})
+    for text in ("I feel like a burden at work", "a burden, I want to die", "nothing here"):
+        assert screener.split(text) == screener.split_slowly(text)
+
+
 # --- malformed pattern files ---------------------------------------------------------------
 
 GOOD_GROUP = "[[group]]\nkind = 'suicidal'\nabout = 'x'\npatterns = ['\\bdie\\b']\n"
@@ -177,6 +190,7 @@ GOOD_GROUP = "[[group]]\nkind = 'suicidal'\nabout = 'x'\npatterns = ['\\bdie\\b'
         ("[[idiom]]\nabout = 'x'\npatterns = ['(']\n", ["xx.toml", "[[idiom]] #1"]),
         ("[[group]]\nkind = 'suicidal'\nabout = 'x'\npattern = ['a']\n", ["xx.toml", "pattern"]),
         ("[[group]\nkind = ", ["xx.toml", "not valid TOML"]),
+        ("[[group]]\nkind = 'suicidal'\nlevel = 'maybe'\nabout = 'x'\npatterns = ['a']\n", ["xx.toml", "level", "ask"]),
     ],
 )
 def test_a_malformed_pattern_file_names_file_and_field(tmp_path: Path, body: str, words: list[str]):
@@ -227,7 +241,7 @@ def test_the_fast_path_never_hides_a_match(screener: Screener):
     texts.append(" and then ".join(texts[:400])[:4096])  # risk words far apart in one long text
     texts.append(" ".join(texts[::7])[:4096])
     for text in texts:
-        assert screener.screen(text) == screener.screen_slowly(text), text[:80]
+        assert screener.split(text) == screener.split_slowly(text), text[:80]
 
 
 def test_when_re2_cannot_tell_python_re_answers(screener: Screener, monkeypatch: pytest.MonkeyPatch):

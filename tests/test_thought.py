@@ -3,12 +3,18 @@ would (type, tap a button by its label)."""
 
 from __future__ import annotations
 
+import html
+import tomllib
+from pathlib import Path
+
 from flows.lib import markup
 from flows.practices import thought
 from flows.lib.content import Content, ThoughtContent
 from tests.conftest import Chat, set_up, started_thought_record
 
 WANT_TO_DIE = "I want to die"
+_THOUGHT_TOML = Path(__file__).resolve().parent.parent / "content" / "practices" / "thought.toml"
+TRAP_NAMES = {t["name"] for t in tomllib.loads(_THOUGHT_TOML.read_text(encoding="utf-8"))["trap"]}
 
 
 async def full_record_until_traps(chat: Chat, text: str = "I always fail, I'm useless") -> None:
@@ -131,15 +137,20 @@ async def test_the_quick_version(chat: Chat, storage):
     assert entry.data["belief_before"] is None and entry.data["emotions"] == []
 
 
-def test_traps_are_ranked_by_cue_words(content: Content):
-    traps = content.of(ThoughtContent).trap
-    first_four = [t.id for t in thought.rank_traps(traps, "I always fail, I'm useless")[:4]]
-    assert {"all_or_nothing", "overgeneralisation", "labelling"} <= set(first_four)
-    assert thought.rank_traps(traps, "It's all my fault, I ruined the party")[0].id == "personalisation"
-    assert thought.rank_traps(traps, "I should have known better")[0].id == "should_statements"
-    # whole words only: "skill" is not "ill", "nevertheless" is not "never"
-    assert [t.id for t in thought.rank_traps(traps, "skill nevertheless")] == list(thought.DEFAULT_ORDER)
-    assert len(thought.rank_traps(traps, "")) == len(traps)
+def test_traps_are_ranked_by_what_the_thought_says(content: Content):
+    ranker = content.trap_ranker
+    ids = tuple(t.id for t in content.of(ThoughtContent).trap)
+    assert set(ranker.labels) == {*ids, "none"}  # the model knows exactly the traps the record offers
+    assert ranker.rank("It's all my fault, I ruined the party for everyone", ids).traps[0] == "personalisation"
+    assert ranker.rank("I should have known better, I ought to be coping by now", ids).traps[0] == "should_statements"
+    assert ranker.rank("She didn't reply. She must think I'm boring and annoying", ids).traps[0] == "mind_reading"
+    found = ranker.rank("I always mess things up, every single time, nobody ever wants me", ids)
+    assert found.matched and "overgeneralisation" in found.traps[:2]
+    # Nothing to go on: the commonest traps first, and not called "most likely".
+    for text in ("", "🙂", "xq zzv"):
+        nothing = ranker.rank(text, ids)
+        assert not nothing.matched and nothing.traps == tuple(thought.DEFAULT_ORDER)
+    assert sorted(ranker.rank("anything at all", ids).traps) == sorted(ids)
 
 
 async def test_the_likeliest_traps_are_offered_first_and_more_shows_every_trap(chat: Chat, content: Content):
@@ -163,7 +174,8 @@ def whats_this(chat: Chat, trap: str) -> str:
 
 async def test_whats_this_explains_the_trap_in_the_question_itself(chat: Chat):
     await set_up(chat)
-    await full_record_until_traps(chat, "I always fail")
+    await full_record_until_traps(chat, "I always fail, nobody ever wants me")
+    assert "These seem the most likely" in chat.text  # the ranker found something to go on
     await chat.incoming(kind="button", data=whats_this(chat, "Overgeneralisation"))
     (question,) = chat.replies  # one message: the question, with the explanation under it
     assert "Step 3 of 7" in chat.text and "Overgeneralisation" in chat.labels()  # the same question
@@ -171,10 +183,11 @@ async def test_whats_this_explains_the_trap_in_the_question_itself(chat: Chat):
     assert "Nobody ever wants me" in chat.text  # its example
     await chat.press("Overgeneralisation")  # picking it keeps the explanation in view
     assert "treating it as a pattern" in chat.text and "✓ Overgeneralisation" in chat.labels()
-    await chat.incoming(kind="button", data=whats_this(chat, "Mind reading"))  # another replaces it
-    assert "treating it as a pattern" not in chat.text and "<b>Mind reading</b>" in chat.replies[0].text
-    await chat.incoming(kind="button", data=whats_this(chat, "Mind reading"))  # tapped again: hidden
-    assert "<b>Mind reading</b>" not in chat.replies[0].text and "Step 3 of 7" in chat.text
+    other = next(label for label in chat.labels() if label in TRAP_NAMES and label != "Overgeneralisation")
+    await chat.incoming(kind="button", data=whats_this(chat, other))  # another replaces it
+    assert "treating it as a pattern" not in chat.text and f"<b>{html.escape(other, quote=False)}</b>" in chat.replies[0].text
+    await chat.incoming(kind="button", data=whats_this(chat, other))  # tapped again: hidden
+    assert f"<b>{html.escape(other, quote=False)}</b>" not in chat.replies[0].text and "Step 3 of 7" in chat.text
     await chat.press("Done")
     assert "Step 4 of 7" in chat.text
 
@@ -375,3 +388,12 @@ async def test_the_summary_stays_under_telegrams_limit_with_long_answers(chat: C
 
 def trap_name(chat: Chat, trap_id: str) -> str:
     return next(t.name for t in chat.engine.content.of(ThoughtContent).trap if t.id == trap_id)
+
+
+async def test_without_anything_to_go_on_the_traps_are_not_called_most_likely(chat: Chat):
+    await set_up(chat)
+    await full_record_until_traps(chat, "hmm")
+    assert "These seem the most likely" not in chat.text
+    assert "Here are the ones people meet most often" in chat.text
+    shown = [label for label in chat.labels() if label in TRAP_NAMES]
+    assert shown == [trap_name(chat, t) for t in thought.DEFAULT_ORDER[:4]]

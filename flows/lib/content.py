@@ -207,7 +207,6 @@ class Trap(_Strict):
     name: str
     explain: str
     example: str
-    cues: list[str]
     questions: list[str]
 
     _id_shape = field_validator("id")(button_id)
@@ -363,6 +362,15 @@ def _load_screen(directory: Path):
         raise ContentError(f"{directory / 'model'}: the screening model cannot be read: {exc}") from None
 
 
+def _load_traps(directory: Path):
+    from flows.lib.traps import TrapRanker
+
+    try:
+        return TrapRanker.load(directory)
+    except (OSError, KeyError, ValueError) as exc:
+        raise ContentError(f"{directory}: the thinking-trap model cannot be read: {exc}") from None
+
+
 class Content:
     """Everything a person reads, loaded once and checked."""
 
@@ -399,6 +407,7 @@ class Content:
         self.international: International = _model(International, international, _read_toml(international))
         self.env.globals["crisis_countries"] = frozenset(self.crisis_lines)
         self.risk_screen = _load_screen(root / "screening")  # patterns, model and context cues
+        self.trap_ranker = _load_traps(root / "practices" / "traps")  # which thinking traps a thought likely shows
         self._data: dict[type[DataFile], DataFile] = {
             model: _model(model, root / model.path, _read_toml(root / model.path)) for model in _DATA_FILES
         }

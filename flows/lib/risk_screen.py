@@ -3,7 +3,9 @@
 Every free text passes `RiskScreen.screen` before any flow sees it. Three readers, in order:
 
 1. **Patterns** (flows/lib/screening.py, content/screening/<lang>.toml): reviewable, precise.
-   A match is *respond* (the full response), `why` "pattern" — unless the model strongly
+   A match is *respond* (the full response), `why` "pattern", or *ask* for a group of level
+   "ask" (words that are often everyday: "I'm a burden at work", "I can't go on like this
+   at work"), unless the model or context says more — unless the model strongly
    doubts it: risk words told of the past, of someone else, in a joke or a game are then
    asked about instead. Doubt is its risk score below "doubt", or its second opinion on
    pattern matches ("confirm") below "confirm_doubt"; for a match naming a plan, means,
@@ -112,7 +114,7 @@ class RiskScreen:
     def screen(self, text: str, context: Context = Context()) -> Finding:
         if not text or not text.strip():
             return NOTHING
-        kinds = self.patterns.screen(text)
+        kinds, probable = self.patterns.split(text)
         scores = self.model.score(text)
         cues = self.cues.found(text)
         if kinds - AGE_ONLY:
@@ -126,8 +128,8 @@ class RiskScreen:
             return Finding(RESPOND, kinds, "pattern")
         if "act" in cues:  # something already done or under way, in words no risk pattern knew
             return Finding(RESPOND, kinds | {"suicidal", "plan", "act"}, "pattern")
-        model_kinds = scores.likely_kinds(self.model.kind_floor) | kinds
-        level = NONE
+        model_kinds = scores.likely_kinds(self.model.kind_floor) | kinds | probable
+        level, why = NONE, "model"
         if len(_WORDS.findall(text)) < MODEL_MIN_WORDS:
             pass  # too little for the model to read reliably
         elif scores.risk >= self.model.respond_at:
@@ -136,15 +138,17 @@ class RiskScreen:
             level = RESPOND  # probable, and very likely naming a plan, means, time or act
         elif scores.risk >= self.model.ask_at and not context.quiet_model:
             level = ASK
+        if level == NONE and probable - AGE_ONLY and not context.quiet_model:
+            level, why = ASK, "pattern"  # words that are often everyday: asked about
         alarms = cues & ALARMS
         if "reassured" in cues:  # safer now, help reached, means out of reach: not a new alarm
             alarms &= STILL_ALARMS
         if context.recent is not None and (alarms or (level == ASK and "reassured" not in cues)):
             return Finding(RESPOND, self._in_context(context.recent, model_kinds if level != NONE else frozenset(), cues, scores), "context")
         if level == ASK and context.ask_is_respond:
-            return Finding(RESPOND, self._with_act(model_kinds, scores, cues), "model")
+            return Finding(RESPOND, self._with_act(model_kinds, scores, cues), why)
         if level != NONE:
-            return Finding(level, self._with_act(model_kinds, scores, cues), "model")
+            return Finding(level, self._with_act(model_kinds, scores, cues), why)
         if kinds:  # an age mention alone
             return Finding(RESPOND, kinds, "pattern")
         return NOTHING

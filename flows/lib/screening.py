@@ -121,7 +121,8 @@ _UNSAFE = [
     (re.compile(r"\\[1-9]"), "a back-reference"),
 ]
 _FILE_KEYS = {"language", "define", "idiom", "negation", "group"}
-_GROUP_KEYS = {"kind", "implies", "about", "patterns"}
+_GROUP_KEYS = {"kind", "implies", "about", "patterns", "level"}
+LEVELS = ("respond", "ask")  # a group's `level`: certain (the default), or only probable
 _LIST_KEYS = {"about", "patterns"}
 
 
@@ -137,6 +138,7 @@ class Group:
     about: str
     patterns: tuple[str, ...]
     regex: re.Pattern[str]
+    level: str = "respond"  # "ask": words that are often everyday ("I'm a burden at work"), asked about
 
     @property
     def name(self) -> str:
@@ -218,6 +220,9 @@ def _load_file(path: Path) -> list[Group]:
                 raise ScreeningError(f"{where}: implies: only a 'plan' group may say implies = 'suicidal' or 'self_harm'")
             if kind == "plan" and implies is None:
                 implies = "suicidal"
+            level = entry.get("level", "respond")
+            if level not in LEVELS:
+                raise ScreeningError(f"{where}: level: expected one of {', '.join(LEVELS)}")
             about = entry.get("about", "")
             if not isinstance(about, str) or not about.strip():
                 raise ScreeningError(f"{where}: about: say in a sentence what this group catches")
@@ -231,7 +236,7 @@ def _load_file(path: Path) -> list[Group]:
                 expanded.append(full)
             groups.append(
                 Group(name, index, section, kind, implies, about.strip(), tuple(expanded),
-                      re.compile(_alternation(expanded)))
+                      re.compile(_alternation(expanded)), level)
             )
     return groups
 
@@ -456,6 +461,11 @@ def _every(regex: re.Pattern[str], t: str):
         m = regex.search(t, m.start() + 1)
 
 
+def _has(found: set[str], kind: str, implies: str | None) -> bool:
+    """Is this kind (and the kind a plan implies) already found?"""
+    return kind in found and (implies is None or implies in found)
+
+
 class Screener:
     """All languages' patterns, compiled once; `screen` is safe to call from any thread."""
 
@@ -474,6 +484,7 @@ class Screener:
         self._negations = range(self._idioms.stop, self._idioms.stop + sum(len(g.patterns) for g in negations))
         self._risk = range(self._negations.stop, len(every))
         self._kind_of = {i: (g.kind, g.implies) for i, (g, _) in enumerate(every) if i in self._risk}
+        self._probable = frozenset(i for i, (g, _) in enumerate(every) if i in self._risk and g.level == "ask")
         self._group_regex = {g.name: re.compile(_alternation(g.patterns)) for g in risk}
 
     @classmethod
@@ -493,20 +504,28 @@ class Screener:
     # --- the exact patterns, where the loose ones say --------------------------------------
     def screen(self, text: str) -> frozenset[str]:
         """The kinds of risk the message speaks of; empty when none."""
+        certain, probable = self.split(text)
+        return certain | probable
+
+    def split(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        """(certain, probable): the kinds found by groups of level "respond", and those found
+        only by groups of level "ask"."""
         t = prepare_text(text)
         if not t:
-            return frozenset()
+            return frozenset(), frozenset()
         data = t.encode("ascii")
         hits = self._matcher.hits(data)
         if hits is None:
-            return self.screen_slowly(text)
-        found: set[str] = set()
+            return self.split_slowly(text)
+        certain: set[str] = set()
+        probable: set[str] = set()
         idioms = negations = None  # sought only once a risk pattern matches
         for i in hits:
             if i not in self._risk:
                 continue
             kind, implies = self._kind_of[i]
-            if kind in found and (implies is None or implies in found):
+            found = probable if i in self._probable else certain
+            if _has(certain, kind, implies) or _has(found, kind, implies):
                 continue
             for m in self._matcher.matches(i, t, data):
                 if idioms is None:
@@ -517,7 +536,7 @@ class Screener:
                     if implies:
                         found.add(implies)  # a plan always comes with the kind it is a plan for
                     break
-        return frozenset(found)
+        return frozenset(certain), frozenset(probable - certain)
 
     def _spans(self, section: range, hits, t: str, data: bytes) -> _Spans:
         """Every match of the section's patterns, one per place each matches."""
@@ -531,16 +550,23 @@ class Screener:
     def screen_slowly(self, text: str) -> frozenset[str]:
         """The same answer as `screen`, by running every idiom, negation and risk pattern
         with Python `re` over the whole text. For tests, and for when RE2 cannot tell."""
+        certain, probable = self.split_slowly(text)
+        return certain | probable
+
+    def split_slowly(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The same answer as `split`, the slow way (see `screen_slowly`)."""
         t = prepare_text(text)
         idioms, negations = self._all_spans(self._idioms, t), self._all_spans(self._negations, t)
-        found: set[str] = set()
+        certain: set[str] = set()
+        probable: set[str] = set()
         for i in self._risk:
             if self._first(self._regexes[i], t, idioms, negations) is not None:
                 kind, implies = self._kind_of[i]
+                found = probable if i in self._probable else certain
                 found.add(kind)
                 if implies:
                     found.add(implies)
-        return frozenset(found)
+        return frozenset(certain), frozenset(probable - certain)
 
     def _all_spans(self, section: range, t: str) -> _Spans:
         """Every match of the section's patterns, one per place each matches."""

@@ -7,7 +7,7 @@ The full record follows the seven columns, and each prompt says where they are (
 2. emotions (buttons, several allowed, or typed), the strongest one if several, and how
    strong it is, 0–100;
 3. the automatic thought, how much they believe it (0–100), and the thinking traps it may
-   fall into: the four likeliest for what they wrote (ranked by the traps' cue words), a
+   fall into: the four likeliest for what they wrote (a learned ranker, flows/lib/traps.py), a
    "More" button for every trap, a "What's this?" button for each (its explanation shows
    in the question's own message), and "Not sure";
 4. what supports the thought (skippable);
@@ -32,13 +32,13 @@ Nothing is recorded before the end: /cancel or [Stop here] leaves nothing saved.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flows.practices import emotions
 from flows.dialogue import safety
 from flows.lib import markup, scales
 from flows.lib.content import ThoughtContent, Trap
+from flows.lib.traps import Ranking
 from flows.dialogue.registry import Practice
 from flows.dialogue.core import (
     Answer,
@@ -51,7 +51,6 @@ from flows.dialogue.core import (
     Step,
     in_rows,
 )
-from flows.lib.screening import normalise
 
 # Steps
 MODE, SITUATION, EMOTIONS, STRONGEST, INTENSITY = "mode", "situation", "emotions", "strongest", "intensity"
@@ -70,7 +69,8 @@ EMOTION_CHARS = 40
 TRAP_QUESTIONS = 2  # Socratic questions from the traps they picked
 QUESTIONS = 3  # in all, with general ones
 
-# When no cue word matches (or to fill the list), the traps people meet most often first.
+# When the words give the ranker nothing to go on, the traps people meet most often first
+# (scripts/train_traps.py copies this order into the model as its fallback).
 DEFAULT_ORDER = (
     "catastrophising", "mind_reading", "fortune_telling", "all_or_nothing", "overgeneralisation",
     "labelling", "should_statements", "emotional_reasoning", "personalisation", "mental_filter",
@@ -210,26 +210,15 @@ def read_belief(ctx: Ctx, answer: Answer) -> None:
 # ---------------------------------------------------------------------- thinking traps
 
 
-def _cue_pattern(cue: str) -> re.Pattern[str]:
-    words = normalise(cue).split()
-    return re.compile(r"(?<![a-z0-9])" + r"\s+".join(re.escape(w) for w in words) + r"(?![a-z0-9])")
-
-
-def rank_traps(traps: list[Trap], text: str) -> list[Trap]:
-    """Every trap, likeliest first: by how many of its cue words or phrases appear as whole
-    words in the text (apostrophes, case and accents aside), then in DEFAULT_ORDER."""
-    t = normalise(text)
-    order = {trap_id: i for i, trap_id in enumerate(DEFAULT_ORDER)}
-
-    def matches(trap: Trap) -> int:
-        return sum(1 for cue in trap.cues if _cue_pattern(cue).search(t))
-
-    scored = [(-matches(trap), order.get(trap.id, len(order)), i, trap) for i, trap in enumerate(traps)]
-    return [trap for *_, trap in sorted(scored, key=lambda s: s[:3])]
+def ranking(ctx: Ctx) -> Ranking:
+    """The traps, likeliest first for their thought (flows/lib/traps.py), and whether the
+    words pointed anywhere ("These seem the most likely" only then)."""
+    traps = ctx.content.of(ThoughtContent).trap
+    return ctx.content.trap_ranker.rank(ctx.data.get("thought", ""), tuple(t.id for t in traps))
 
 
 def ranked(ctx: Ctx) -> list[Trap]:
-    return rank_traps(ctx.content.of(ThoughtContent).trap, ctx.data.get("thought", ""))
+    return [t for t in (trap_by_id(ctx, i) for i in ranking(ctx).traps) if t is not None]
 
 
 def trap_by_id(ctx: Ctx, trap_id: str) -> Trap | None:
@@ -285,7 +274,7 @@ def trap_variables(ctx: Ctx) -> dict[str, Any]:
     picked = [t.name for t in (trap_by_id(ctx, i) for i in ctx.data.get("trap_ids", [])) if t]
     explained = trap_by_id(ctx, ctx.data.get("explained") or "")
     return {**position(ctx, TRAPS), "quote": quote(ctx), "picked": picked, "more": bool(ctx.data.get("more_traps")),
-            "explained": explained}
+            "explained": explained, "matched": ranking(ctx).matched}
 
 
 # ------------------------------------------------------------------------ evidence
