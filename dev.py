@@ -27,7 +27,7 @@ PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 STAMP = VENV / ".installed-from"
 COMMANDS = {
     "chat": ["-m", "bot", "console"],
-    "test": ["-m", "pytest", "-q"],
+    "test": ["-m", "pytest", "-q", "-n", "auto"],
     "bot": ["-m", "bot"],
     "bench": ["bench/bench_help.py"],
     "bench-screening": ["bench/bench_screening.py"],
