@@ -285,3 +285,14 @@ async def test_a_practice_ending_on_a_flagged_answer_says_its_closing_words_afte
     await ana.send("/help")
     await ana.send("/mood")  # nothing left waiting for the next time
     assert "Saved" not in ana.text
+
+
+async def test_the_journal_filters_stay_readable_on_a_phone(chat: Chat):
+    """One filter per kind of entry, at most three to a row (ten in two rows were too narrow)."""
+    await set_up(chat)
+    await chat.send("/journal")
+    rows = chat.replies[-1].buttons
+    assert rows and all(len(row) <= 3 for row in rows)
+    labels = [button.label for row in rows for button in row]
+    records = chat.engine.content.records
+    assert len([label for label in labels if label.lstrip("✓ ") in {chat.engine.content.button(f"journal_{k}") for k in records}]) == len(records)

@@ -14,6 +14,7 @@ from flows.lib import markup
 PER_PAGE = 5
 FIELD_CHARS = 300  # one field of one entry on a page
 ALL = "all"
+FILTERS_PER_ROW = 3
 
 
 def show(ctx: Ctx, args: str) -> list[Reply]:
@@ -47,7 +48,9 @@ def page(ctx: Ctx, kind: str, number: int) -> Reply:
         for k in (ALL, *ctx.records)
     ]
     reveal = [Button(ctx.button("show_hidden", number=e.id), data=f"g:jv:{e.id}") for e in shown if e.data.get("hidden")]
-    rows = [row for row in (nav, filters[:3], filters[3:], reveal) if row]
+    # Three filters a row: ten kinds in one or two rows would be too narrow to read on a phone.
+    filter_rows = [filters[i : i + FILTERS_PER_ROW] for i in range(0, len(filters), FILTERS_PER_ROW)]
+    rows = [row for row in (nav, *filter_rows, reveal) if row]
     return Reply(text, tuple(tuple(row) for row in rows))
 
 
