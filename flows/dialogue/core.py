@@ -273,6 +273,21 @@ class Invalid(Exception):
         self.variables = variables
 
 
+def written_or_skipped(field: str, tap_hint: str, skip: str = "skip") -> Callable[[Ctx, Answer], None]:
+    """A reader for an answer they may type or skip: the words go in `field`, [Skip] leaves
+    it None, and a tap on anything else gets `tap_hint` (a template saying what to do)."""
+
+    def read(ctx: Ctx, answer: Answer) -> None:
+        if answer.choice == skip:
+            ctx.data[field] = None
+            return
+        if not answer.text:
+            raise Invalid(tap_hint)
+        ctx.data[field] = answer.text
+
+    return read
+
+
 @dataclass
 class Ctx:
     """What a step sees: the person (`state`: settings, safety plan, entries), this flow's

@@ -7,7 +7,7 @@ quoted back: the entry says they are hidden, with a button to see them.
 
 from __future__ import annotations
 
-from flows.dialogue.core import Button, Ctx, Entry, Reply
+from flows.dialogue.core import Button, Ctx, Entry, Reply, in_rows
 from flows.dialogue.registry import Command, GlobalButton, Practice, Pressed
 from flows.lib import markup
 
@@ -49,8 +49,7 @@ def page(ctx: Ctx, kind: str, number: int) -> Reply:
     ]
     reveal = [Button(ctx.button("show_hidden", number=e.id), data=f"g:jv:{e.id}") for e in shown if e.data.get("hidden")]
     # Three filters a row: ten kinds in one or two rows would be too narrow to read on a phone.
-    filter_rows = [filters[i : i + FILTERS_PER_ROW] for i in range(0, len(filters), FILTERS_PER_ROW)]
-    rows = [row for row in (nav, *filter_rows, reveal) if row]
+    rows = [row for row in (nav, *in_rows(filters, FILTERS_PER_ROW), reveal) if row]
     return Reply(text, tuple(tuple(row) for row in rows))
 
 

@@ -50,6 +50,7 @@ from flows.dialogue.core import (
     Reply,
     Step,
     in_rows,
+    written_or_skipped,
 )
 
 # Steps
@@ -281,15 +282,7 @@ def trap_variables(ctx: Ctx) -> dict[str, Any]:
 
 
 def read_evidence(field: str):
-    def read(ctx: Ctx, answer: Answer) -> None:
-        if answer.choice == SKIP:
-            ctx.data[field] = None
-            return
-        if not answer.text:
-            raise Invalid("thought/evidence_tap")
-        ctx.data[field] = answer.text
-
-    return read
+    return written_or_skipped(field, "thought/evidence_tap", SKIP)
 
 
 def skip_options(ctx: Ctx) -> OptionRows:
