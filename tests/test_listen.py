@@ -224,7 +224,12 @@ async def test_a_check_in_that_lifted_the_mood_asks_what_helped_and_keeps_it(ana
     assert "What helped: Slowing my breathing down" in ana.text
 
 
-async def test_a_check_in_that_changed_nothing_gets_thanks_not_well_done(ana: Chat):
+@pytest.mark.parametrize(
+    "after, said, offered",
+    [("5", "Thank you for making time for this: you stayed with", ["Look at a thought", "Plan something small"]),
+     ("7", "Well done: you stayed with", ["What helped?", "Plan something small"])],
+)  # fmt: skip
+async def test_a_check_in_says_well_done_only_when_the_mood_rose(ana: Chat, after: str, said: str, offered: list):
     await set_up(ana)
     await ana.send("/checkin")
     await ana.press("5")
@@ -232,9 +237,9 @@ async def test_a_check_in_that_changed_nothing_gets_thanks_not_well_done(ana: Ch
     await ana.press("Start")
     for _ in range(16):  # four rounds of four phases
         await ana.press("Next")
-    await ana.press("5")
-    assert "Thank you for making time for this" in ana.text and "Well done" not in ana.text
-    assert ana.labels() == ["Look at a thought", "Plan something small"]
+    await ana.press(after)
+    assert said in ana.text and ana.text.count("Well done") == (after == "7")
+    assert ana.labels() == offered
 
 
 async def test_a_good_mood_asks_what_helped(ana: Chat, storage):
@@ -355,3 +360,39 @@ async def test_a_second_part_of_a_split_paste_is_not_refused_twice(ana: Chat):
     assert await ana.send("z" * 300) == []
     await ana.send("/help")
     assert "missed" not in ana.text
+
+
+# --- a vent the model is unsure about ------------------------------------------------------
+
+
+@pytest.fixture
+def vent_probable(content, monkeypatch):
+    """The model finds VENT probable (between "ask" and "respond"), whatever the model of the day."""
+    from flows.lib.risk_model import Scores
+
+    model = content.risk_screen.model
+    real = model.score
+
+    def score(text: str) -> Scores:
+        if text == VENT:
+            kinds = {k: 0.1 for k in ("suicidal", "self_harm", "harm_from_others", "harm_to_others", "plan", "act")}
+            return Scores((model.ask_at + model.respond_at) / 2, {**kinds, "suicidal": 0.8})
+        return real(text)
+
+    monkeypatch.setattr(model, "score", score)
+
+
+async def test_a_vent_the_screen_asks_about_gets_its_reply_after_no_im_ok(ana: Chat, vent_probable):
+    await set_up(ana)
+    await ana.send(VENT)
+    assert ana.labels() == ["Yes", "No, I'm OK"] and "Thank you for telling me" not in ana.text
+    await ana.press("No, I'm OK")
+    assert "Thank you for telling me. That sounds like a lot to carry." in ana.text
+    assert ana.labels() == VENT_BUTTONS
+
+
+async def test_a_vent_the_screen_asks_about_gets_the_response_after_yes(ana: Chat, vent_probable):
+    await set_up(ana)
+    await ana.send(VENT)
+    await ana.press("Yes")
+    assert "116 123" in ana.text and "Thank you for telling me" not in ana.text
