@@ -48,10 +48,13 @@ async def test_a_typed_mood_out_of_range_gets_a_reprompt_naming_the_range(ana: C
     assert "Any words" in ana.text
 
 
-async def test_a_low_mood_offers_a_practice(ana: Chat):
+async def test_a_low_mood_is_met_first_then_offers_a_practice_as_buttons(ana: Chat):
     await set_up(ana)
     await log_mood(ana, 2)
-    assert "/checkin" in ana.text and "/thought" in ana.text
+    assert ana.text.index("That sounds like a hard time") < ana.text.index("Saved")
+    assert ana.labels() == ["A calm check-in", "Look at a thought"]
+    await ana.press("A calm check-in")
+    assert "how is your mood right now" in ana.text
 
 
 async def test_very_low_moods_on_most_days_of_two_weeks_suggest_a_doctor(ana: Chat, clock: Clock):

@@ -483,8 +483,9 @@ class Flow:
     # Kinds of risk that end it at once, after the safety detour: `finish` then reads
     # ctx.risk and closes kindly (a thought record never challenges a wish to die).
     ends_on_risk: frozenset[str] = frozenset()
-    # A practice to start when it ends (a lesson's [Try it now]), or None.
-    then: Callable[[Ctx], str | None] = lambda ctx: None
+    # A practice to start when it ends (a lesson's [Try it now]), or None; with its starting
+    # data as (name, data) (words they wrote, carried into a thought record).
+    then: Callable[[Ctx], str | tuple[str, dict[str, Any]] | None] = lambda ctx: None
 
     # A practice where hard words are expected (a safety plan): risk the patterns or the model
     # find gets a footer naming /crisis rather than the full response, unless it names a
