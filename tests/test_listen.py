@@ -12,7 +12,7 @@ from tests.conftest import Chat, Clock, log_mood, set_up
 
 # A realistic vent (462 characters) that the risk screen lets through.
 VENT = (
-    "I just needed to tell someone how heavy everything feels tonight. "
+    "I just needed to get this off my chest, it has been a long week. "
     "Work has been relentless for weeks, my manager keeps moving the deadlines, and I come home too tired to cook or call anyone back. "
     "My sister's wedding is next month and I haven't even started on the speech she asked me to give. "
     "I lie awake going over every email I sent, sure I got something wrong. "
