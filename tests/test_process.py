@@ -19,6 +19,9 @@ from tests.e2e import TOKEN
 from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
+# Start-up compiles the screening patterns and loads two models: seconds on a quiet machine,
+# far longer on a busy two-core CI box. Waiting longer costs a passing run nothing.
+STARTS_WITHIN = 60
 
 
 def start_bot(fake: FakeTelegram, tmp_path: Path, key: str, **env: str) -> subprocess.Popen:
@@ -51,7 +54,7 @@ def test_polling_bot_answers_and_stops_cleanly_on_sigterm(fake: FakeTelegram, tm
     fake.add_private_chat(77)
     process = start_bot(fake, tmp_path, key)
     try:
-        fake.wait_for(lambda: fake.pending_polls, timeout=20, what="polling")
+        fake.wait_for(lambda: fake.pending_polls, timeout=STARTS_WITHIN, what="polling")
         update_id = fake.send_text(77, "/help")
         fake.wait_for(lambda: fake.messages(77), timeout=10, what="the /help reply")
         assert "/crisis" in fake.messages(77)[0].text
@@ -68,7 +71,7 @@ def test_polling_bot_answers_and_stops_cleanly_on_sigterm(fake: FakeTelegram, tm
 
 def test_a_wrong_key_for_an_existing_database_stops_with_a_clear_message(fake: FakeTelegram, tmp_path: Path):
     process = start_bot(fake, tmp_path, Fernet.generate_key().decode())
-    fake.wait_for(lambda: fake.pending_polls, timeout=20, what="polling")
+    fake.wait_for(lambda: fake.pending_polls, timeout=STARTS_WITHIN, what="polling")
     stop(process)
     wrong = start_bot(fake, tmp_path, Fernet.generate_key().decode())
     _, stderr = wrong.communicate(timeout=30)
@@ -111,7 +114,7 @@ def test_webhook_mode_checks_the_secret_token(fake: FakeTelegram, tmp_path: Path
         WEBHOOK_URL="https://bot.example.org/telegram/hook", WEBHOOK_SECRET="right-secret", PORT=str(port),
     )
     try:
-        fake.wait_for(lambda: fake.requests("setWebhook"), timeout=20, what="setWebhook")
+        fake.wait_for(lambda: fake.requests("setWebhook"), timeout=STARTS_WITHIN, what="setWebhook")
         registered = fake.requests("setWebhook")[-1]["params"]
         assert registered["url"] == "https://bot.example.org/telegram/hook"
         assert registered["secret_token"] == "right-secret"
