@@ -167,7 +167,7 @@ def read_emotions(ctx: Ctx, answer: Answer) -> None:
 def after_emotions(ctx: Ctx) -> str | None:
     if not ctx.data.get("emotions_done"):
         return EMOTIONS
-    chosen = ctx.data.get("emotions", [])
+    chosen = emotions.hard(ctx, ctx.data.get("emotions", []))  # "relieved" is not rated to ease it
     if not chosen:
         return THOUGHT
     if len(chosen) == 1 or "emotions" in ctx.hidden:  # flagged words never go on a button
@@ -177,7 +177,7 @@ def after_emotions(ctx: Ctx) -> str | None:
 
 
 def read_strongest(ctx: Ctx, answer: Answer) -> None:
-    chosen: list[str] = ctx.data.get("emotions", [])
+    chosen = emotions.hard(ctx, ctx.data.get("emotions", []))
     said = answer.choice if answer.choice is not None else (answer.text or "")
     if said.isdigit() and answer.choice is not None and int(said) < len(chosen):
         ctx.data["emotion"] = chosen[int(said)]
@@ -189,7 +189,7 @@ def read_strongest(ctx: Ctx, answer: Answer) -> None:
 
 
 def strongest_options(ctx: Ctx) -> OptionRows:
-    return in_rows([Option(str(i), w) for i, w in enumerate(ctx.data.get("emotions", []))], 3)
+    return in_rows([Option(str(i), w) for i, w in enumerate(emotions.hard(ctx, ctx.data.get("emotions", [])))], 3)
 
 
 def emotion_variables(ctx: Ctx, step: str) -> dict[str, Any]:
