@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.fernet import Fernet
@@ -249,6 +250,14 @@ async def plan(person, kind: str = "Something enjoyable", activity: str = "Liste
     await person.press(day)
     await (person.send(at) if typed or at not in person.labels() else person.press(at))
     await person.press(predicted)
+
+
+def tomorrow_at(hour: int, minute: int = 0, zone: str = "Europe/London") -> datetime:
+    """Tomorrow at hour:minute where set_up's person lives (the UK's one time zone is set for
+    them), in UTC: for a bot that ticks on the real clock, in winter and in summer alike."""
+    here = ZoneInfo(zone)
+    day = datetime.now(timezone.utc).astimezone(here).date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=here).astimezone(timezone.utc)
 
 
 # --- the console, through a pipe -----------------------------------------------------------
