@@ -8,11 +8,11 @@ from tests.conftest import CONSOLE_SET_UP, Chat, run_console, set_up
 
 
 def test_console_runs_onboarding_with_numbered_buttons_and_exits_cleanly(tmp_path: Path):
-    result = run_console(tmp_path, ["2", "Ireland", "1", "21:30", "/crisis"])
+    result = run_console(tmp_path, ["2", "Ireland", "21:30", "/crisis"])
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "[1] Need help now?" in out and "[2] Yes, keep them" in out
-    assert "Thanks — Ireland" in out and "You're all set" in out and "21:30" in out
+    assert "Ireland has one time zone" in out and "You're all set" in out and "21:30" in out
     assert "116 123" in out  # /crisis for Ireland
     assert "<b>" not in out and "&amp;" not in out  # HTML shown as plain text
     assert "Created a new encryption key" in result.stderr
@@ -35,12 +35,12 @@ def test_console_with_a_wrong_key_stops_with_a_clear_message(tmp_path: Path):
 
 
 def test_console_resumes_a_flow_where_it_was_left(tmp_path: Path):
-    run_console(tmp_path, ["2", "Ireland"])  # stops at the time zone question
-    result = run_console(tmp_path, ["Dublin", "Skip"])
+    run_console(tmp_path, ["2", "Portugal"])  # stops at the time zone question
+    result = run_console(tmp_path, ["Lisbon", "No reminder"])
     assert result.returncode == 0
     out = result.stdout
     assert "Step 1 of 4" not in out and out.index("Which time zone") < out.index("You're all set")
-    assert "Dublin" in out
+    assert "Lisbon" in out
 
 
 async def test_the_console_prints_what_falls_due(storage, content, engine_factory):

@@ -31,9 +31,10 @@ async def test_onboarding_end_to_end(ana: Person, fake: FakeTelegram):
     await ana.bot.wait_handled(press)
     assert fake.callback_answer(press) is not None  # the spinner stops
     assert fake.messages(ana.user_id)[consent_message.message_id - 1].reply_markup is None  # closed
-    replies = await ana.send("Ireland")
-    assert "Thanks — Ireland" in ana.transcript(replies)
-    await ana.press("Dublin")
+    replies = await ana.send("Ireland")  # one time zone: set and said, not asked
+    text = ana.transcript(replies)
+    assert "Ireland has one time zone" in text and "Which time zone" not in text and "Step 4 of 4" in text
+    assert ana.labels().count("No reminder") == 1 and "Skip" not in ana.labels()  # one way out
     replies = await ana.send("8:30pm")
     text = ana.transcript(replies)
     assert "You're all set" in text and "20:30" in text and "Dublin" in text
@@ -81,11 +82,11 @@ async def test_crisis_for_an_unknown_country_offers_the_world_and_buttons(ana: P
 async def test_crisis_inside_a_flow_keeps_the_flow(ana: Person):
     await ana.send("/start")
     await ana.press("Yes, keep them")
-    await ana.press("United Kingdom")
+    await ana.press("Ireland")
     replies = await ana.send("/crisis")
-    assert "116 123" in replies[0].text and "Which time zone" in replies[-1].text
-    replies = await ana.press("London")
-    assert "What time" in ana.transcript(replies)
+    assert "116 123" in replies[0].text and "What time would you like" in replies[-1].text
+    replies = await ana.press("20:00")
+    assert "You're all set" in ana.transcript(replies)
 
 
 async def test_cancel_ends_the_flow(ana: Person, bot: RunningBot):
@@ -117,9 +118,9 @@ async def test_a_restart_in_the_middle_of_a_flow_continues_it(fake, config, cont
     async with running_bot(fake, config, content) as second:
         ana.bot = second
         replies = await ana.send("New Zealand")
-        assert "Thanks — New Zealand" in replies[0].text
+        assert "Which time zone" in replies[0].text
         await ana.press("Auckland")
-        await ana.press("Skip")
+        await ana.press("No reminder")
         assert "Auckland" in ana.transcript()
 
 
@@ -254,7 +255,7 @@ async def test_an_error_while_replying_apologises_and_picks_up_the_question(ana:
     text = ana.transcript(replies)
     assert "something went wrong" in text and "/crisis" in text and "Which country" in text
     replies = await ana.send("Ireland")  # the answer was kept: this answers the next question
-    assert "Thanks — Ireland" in ana.transcript(replies)
+    assert "Ireland has one time zone" in ana.transcript(replies)
 
 
 async def test_start_during_settings_welcomes_back_and_keeps_the_question(ana: Person):

@@ -8,10 +8,10 @@ sending through the running bot's own Telegram path."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flows.lib.content import Content
-from tests.conftest import Clock, set_up
+from tests.conftest import Clock, set_up, tomorrow_at
 from tests.e2e import Person, RunningBot, running_bot
 
 BELIEF = "If I say no to extra work, my boss will be angry"
@@ -20,10 +20,6 @@ KNOW = "I'll watch her face and note what she says"
 WHAT = "Say no to the Friday rota swap"
 WHERE = "Her office"
 
-
-def tomorrow_at(hour: int) -> datetime:
-    """Tomorrow at `hour` UTC (no time zone set: the bot uses UTC)."""
-    return datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC).replace(hour=hour)
 
 
 async def test_an_experiment_by_taps_then_its_reminder_follow_up_and_looking_back_through_telegram(

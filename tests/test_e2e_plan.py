@@ -6,9 +6,9 @@ through the running bot's own Telegram path."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from tests.conftest import Clock, plan, set_up
+from tests.conftest import Clock, plan, set_up, tomorrow_at
 from tests.e2e import Person, RunningBot
 
 
@@ -25,7 +25,7 @@ async def test_plan_by_taps_then_the_reminder_and_the_rating_through_telegram(bo
     assert "Planned: “Stretch for five minutes”" in ana.transcript(replies)
 
     # The planned time comes: tick with a clock at that moment, sending through the bot.
-    due = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC).replace(hour=18)
+    due = tomorrow_at(18)
     clock.now = due - timedelta(seconds=30)
     ticker = bot.ticker(clock)
     assert await ticker.tick() == 0
@@ -53,7 +53,7 @@ async def test_not_yet_through_telegram(bot: RunningBot, fake):
     ben = Person(bot, 2002, "Ben")
     await set_up(ben)
     await plan(ben, "Being in touch", "Call Mum", typed=True, day="Tomorrow", at="9:15", predicted="5")
-    due = datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC).replace(hour=9, minute=15)
+    due = tomorrow_at(9, 15)
     ticker = bot.ticker(lambda: due + timedelta(seconds=5))
     assert await ticker.tick() == 1
     assert "Call Mum" not in fake.last_message(ben.user_id).text

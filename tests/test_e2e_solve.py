@@ -8,10 +8,10 @@ through the bot's own Telegram path."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flows.lib.content import Content
-from tests.conftest import Clock, set_up
+from tests.conftest import Clock, set_up, tomorrow_at
 from tests.e2e import Person, RunningBot, running_bot
 
 PROBLEM = "I haven't answered my landlord's email about the boiler"
@@ -25,9 +25,6 @@ async def to_the_ratings(person: Person) -> None:
     await person.send("ask a friend to read my reply, ring the landlord")
     await person.press("That's all")
 
-
-def tomorrow_at(hour: int) -> datetime:
-    return datetime.combine(datetime.now(UTC).date() + timedelta(days=1), datetime.min.time(), UTC).replace(hour=hour)
 
 
 async def test_a_problem_by_taps_then_the_reminder_and_the_look_back_through_telegram(bot: RunningBot, fake, clock: Clock):

@@ -21,8 +21,9 @@ async def test_first_start_says_what_the_bot_is_and_offers_help_now(chat: Chat):
 async def test_onboarding_stores_every_answer(chat: Chat, storage: Storage):
     await chat.send("/start")
     await chat.press("Yes, keep them")
-    await chat.press("United Kingdom")
-    await chat.press("London")
+    await chat.press("United Kingdom")  # one time zone: set without a question
+    assert "United Kingdom has one time zone" in chat.text and "12:00 there now" in chat.text
+    assert "Which time zone" not in chat.text and "What time would you like" in chat.text
     await chat.press("09:00")
     assert "You're all set" in chat.text
     assert "United Kingdom" in chat.text and "09:00" in chat.text
@@ -37,21 +38,23 @@ async def test_typed_answers_work_like_taps(chat: Chat, storage: Storage):
     await chat.send("/start")
     await chat.send("no")
     assert "won't keep what you write" in chat.text
-    await chat.send("ireland")
-    assert "Ireland" in chat.text  # the time zone question acknowledges the country by name
+    await chat.send("portugal")
+    assert "Which time zone" in chat.text and "Thanks" not in chat.text
     await chat.send("UTC+5:30")
     await chat.send("9pm")
     settings = (await storage.load(42, 42)).settings
     assert (settings.consent, settings.country, settings.timezone, settings.reminder) == (
-        False, "IE", "UTC+05:30", "21:00"
+        False, "PT", "UTC+05:30", "21:00"
     )
 
 
 async def test_every_setup_step_can_be_skipped(chat: Chat, storage: Storage):
     await chat.send("/start")
     await chat.press("Yes, keep them")
-    for _ in range(3):
-        await chat.press("Skip")
+    await chat.press("Skip")  # the country
+    await chat.press("Skip")  # the time zone
+    assert "Skip" not in chat.labels() and "No reminder" in chat.labels()  # one way out, not two
+    await chat.press("No reminder")
     assert "You're all set" in chat.text
     settings = (await storage.load(42, 42)).settings
     assert settings.country is None and settings.timezone is None and settings.reminder is None
@@ -80,7 +83,7 @@ async def test_an_unknown_time_zone_and_time_get_examples(chat: Chat):
     await chat.press("Yes, keep them")
     await chat.press("Skip")
     await chat.send("Mars/Olympus")
-    assert "Europe/London" in chat.text and "UTC+5:30" in chat.text
+    assert "London" in chat.text and "UTC+5:30" in chat.text
     await chat.press("Skip")
     await chat.send("25:99")
     assert "08:30" in chat.text
@@ -89,12 +92,12 @@ async def test_an_unknown_time_zone_and_time_get_examples(chat: Chat):
 async def test_crisis_inside_a_flow_answers_and_keeps_the_question(chat: Chat, storage: Storage):
     await chat.send("/start")
     await chat.press("Yes, keep them")
-    await chat.press("United Kingdom")
+    await chat.press("United States")
     await chat.send("/crisis")
-    assert "116 123" in chat.text and "999" in chat.text  # Samaritans, emergency
+    assert "988" in chat.text and "911" in chat.text  # the crisis line, emergency
     assert "Which time zone" in chat.text  # the question is asked again
-    await chat.press("London")
-    assert (await storage.load(42, 42)).settings.timezone == "Europe/London"
+    await chat.press("New York")
+    assert (await storage.load(42, 42)).settings.timezone == "America/New_York"
 
 
 async def test_need_help_now_button_shows_crisis_lines_then_the_question(chat: Chat):
@@ -171,7 +174,7 @@ async def test_a_restart_continues_the_same_conversation(chat: Chat, engine_fact
     await chat.engine.store.close()
     chat.engine = engine_factory(store=await open_storage())  # a new process, the same database
     await chat.send("Portugal")
-    assert "Portugal" in chat.text and "Which time zone" in chat.text
+    assert "Which time zone" in chat.text and "Lisbon" in chat.labels()
 
 
 async def test_settings_menu_changes_country_then_asks_time_zone(chat: Chat, storage: Storage):
@@ -179,25 +182,40 @@ async def test_settings_menu_changes_country_then_asks_time_zone(chat: Chat, sto
     await chat.send("/settings")
     assert "Country: United Kingdom" in chat.labels()
     await chat.press("Country: United Kingdom")
-    await chat.send("Japan")
-    assert "Country set to Japan" in chat.text and "Which time zone" in chat.text
-    await chat.press("Tokyo")
-    assert "Time zone set to Tokyo" in chat.text and "21:00" in chat.text  # local time shown
-    assert "Country: Japan" in chat.labels()
+    await chat.send("Australia")
+    assert "Country set to Australia" in chat.text and "Which time zone" in chat.text
+    assert "Thanks" not in chat.text and "Australia." not in chat.text.split("Which time zone")[1]
+    await chat.press("Sydney")
+    assert "Time zone set to Sydney" in chat.text and "23:00" in chat.text  # local time shown
+    assert "Country: Australia" in chat.labels()
     await chat.press("Keep my entries: on")
     await chat.press("No, don't keep them")
     assert "won't keep new entries" in chat.text
     await chat.press("Done")
     assert "Saved" in chat.text
     settings = (await storage.load(42, 42)).settings
-    assert (settings.country, settings.timezone, settings.consent) == ("JP", "Asia/Tokyo", False)
+    assert (settings.country, settings.timezone, settings.consent) == ("AU", "Australia/Sydney", False)
+
+
+async def test_a_country_with_one_time_zone_in_settings_sets_it_and_says_so(chat: Chat, storage: Storage):
+    await set_up(chat, "Portugal", timezone="Lisbon", reminder="09:00")
+    await chat.send("/settings")
+    await chat.press("Country: Portugal")
+    await chat.send("Japan")
+    assert "Country set to Japan" in chat.text and "Japan has one time zone" in chat.text
+    assert "21:00 there now" in chat.text and "Which time zone" not in chat.text
+    assert "Time zone: Tokyo" in chat.labels()  # back at the menu, the zone shown
+    assert (await storage.load(42, 42)).settings.timezone == "Asia/Tokyo"
 
 
 async def test_shortcuts_change_settings_or_explain_themselves(chat: Chat, storage: Storage):
+    await chat.send("/country us")
+    assert "Country set to United States" in chat.text
+    assert "New York" in chat.labels()  # time zones suggested from the country
     await chat.send("/country uk")
     assert "Country set to United Kingdom" in chat.text
-    assert "London" in chat.labels()  # time zone suggested from the country
-    await chat.press("London")
+    assert "United Kingdom has one time zone" in chat.text and not chat.labels()  # set, not asked
+    await chat.send("/timezone London")
     assert "Time zone set to London" in chat.text
     await chat.send("/timezone Narnia/Cair")
     assert "couldn't find a time zone" in chat.text

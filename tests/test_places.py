@@ -475,3 +475,30 @@ def test_every_suggested_zone_is_real_and_in_its_country() -> None:
             if territory_zones.get(code):  # Babel has no zones for XK
                 assert zone in territory_zones[code], (code, zone)
         assert suggest_timezones(code, limit=len(zones)) == zones, code
+
+
+# --------------------------------------------------------- one time zone, a time from now
+
+
+@pytest.mark.parametrize(
+    ("code", "zone"),
+    [("GB", "Europe/London"), ("IE", "Europe/Dublin"), ("JP", "Asia/Tokyo"), ("DE", "Europe/Berlin"),
+     ("US", None), ("AU", None), ("PT", None), ("ZZ", None)],
+)
+def test_single_timezone(code: str, zone: str | None) -> None:
+    """Germany's Busingen keeps Berlin's clock: one clock, no question."""
+    assert places.single_timezone(code) == zone
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [("in 20 minutes", 20), ("In 20 mins", 20), ("in 5 min.", 5), ("in an hour", 60), ("in 1 hour", 60),
+     ("in 2 hours", 120), ("in half an hour", 30), ("in an hour and a half", 90), ("in 30m", 30)],
+)
+def test_parse_delay(text: str, minutes: int) -> None:
+    assert places.parse_delay(text) == dt.timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("text", ["20 minutes", "in 0 minutes", "in 5", "in a while", "in 30 days", "18:30"])
+def test_parse_delay_rejects(text: str) -> None:
+    assert places.parse_delay(text) is None

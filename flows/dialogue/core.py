@@ -446,6 +446,10 @@ class Step:
     # The field(s) its typed answer fills (an entry's or a setting's): when screening flags
     # the words, the engine marks these hidden, and nothing quotes them back.
     fills: str | tuple[str, ...] = ()
+    # A question that only offers more ("Would you like to change a section?" under a plan
+    # just shown): a command or a button answered meanwhile ends the practice quietly
+    # instead of asking it again.
+    optional: bool = False
 
     @property
     def fields(self) -> tuple[str, ...]:

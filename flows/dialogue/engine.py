@@ -327,7 +327,9 @@ class Engine(SafetyDetour):
         command = self.registry.commands.get(name)
         if command is None:
             return [self._say("general/unknown_command", command=name), *self._current_prompt(state)]
-        # Answered at once; the flow stays where it was and its question is asked again.
+        # Answered at once; the flow stays where it was and its question is asked again
+        # (an optional one is left).
+        self._leave_optional(state)
         return [*command.answer(self._ctx(state), args), *self._current_prompt(state)]
 
     def _button(self, state: UserState, data: str, in_place: bool = False) -> list[Reply]:
@@ -365,6 +367,7 @@ class Engine(SafetyDetour):
 
     def _pressed(self, state: UserState, pressed: Pressed) -> list[Reply]:
         if pressed.start is None:
+            self._leave_optional(state)
             return [*pressed.replies, *self._current_prompt(state)]
         state.safety.someone_asked_at = None  # starting a practice moves on from "Is there someone ...?"
         started = self._start_flow(state, self.flows[pressed.start], interrupting=pressed.interrupting, data=pressed.data)
@@ -480,6 +483,12 @@ class Engine(SafetyDetour):
         if shown is not None and following == step.name and not acks:
             prompt = replace(prompt, edit="buttons" if prompt.text == shown else "text")
         return [*acks, prompt]
+
+    def _leave_optional(self, state: UserState) -> None:
+        """Something else was asked for while they were on an optional question: it is not
+        asked again, and its practice ends as it stands (one it interrupted comes back)."""
+        if state.flow is not None and self.flows[state.flow.name].steps[state.flow.step].optional:
+            state.flow = state.suspended.pop() if state.suspended else None
 
     def _current_prompt(self, state: UserState) -> list[Reply]:
         return [self._prompt(state)] if state.flow else []

@@ -217,15 +217,23 @@ class ThoughtContent(DataFile):
     path = "practices/thought.toml"
 
     emotions: list[str]
+    pleasant_emotions: list[str] = []
     general_questions: list[str]
     trap: list[Trap]
 
-    @field_validator("emotions")
+    @field_validator("emotions", "pleasant_emotions")
     @classmethod
     def _labels(cls, value: list[str]) -> list[str]:
         if not value or any(not 1 <= len(e) <= 20 for e in value):
             raise ValueError("needs emotion words of 1-20 characters")
         return value
+
+    @model_validator(mode="after")
+    def _apart(self) -> ThoughtContent:
+        both = {e.casefold() for e in self.emotions} & {e.casefold() for e in self.pleasant_emotions}
+        if both:
+            raise ValueError(f"emotions and pleasant_emotions share {sorted(both)}")
+        return self
 
     @field_validator("trap")
     @classmethod
@@ -249,9 +257,11 @@ class Activity(_Strict):
     category: str
     level: str
     label: str
+    note: str | None = None  # a gentle word, shown when it is chosen
 
     _id_shape = field_validator("id")(button_id)
     _label = field_validator("label")(short_text(40))
+    _note = field_validator("note")(lambda value: value if value is None else short_text(160)(value))
 
     @field_validator("level")
     @classmethod

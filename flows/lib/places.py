@@ -218,6 +218,26 @@ def suggest_timezones(code: str, limit: int = 4) -> list[str]:
 
 
 @cache
+def single_timezone(code: str) -> str | None:
+    """The time zone of a country that keeps one clock, or None ("US": several; unknown: None).
+
+    A country with one zone ("GB": Europe/London) has it; so does one whose zones all keep
+    the same time, checked weekly over two years from the start of this one ("DE": Berlin
+    and Busingen), which gets its first suggested zone. Then nobody needs to be asked.
+    """
+    zones = suggest_timezones(code, limit=1000)
+    if len(zones) <= 1:
+        return zones[0] if zones else None
+    start = dt.datetime(dt.date.today().year, 1, 1, tzinfo=dt.timezone.utc)
+    clocks = [zoneinfo.ZoneInfo(zone) for zone in zones]
+    for week in range(0, 106):
+        instant = start + dt.timedelta(weeks=week)
+        if len({instant.astimezone(clock).utcoffset() for clock in clocks}) > 1:
+            return None
+    return zones[0]
+
+
+@cache
 def _zones_by_country() -> dict[str, tuple[str, ...]]:
     """Country code -> its canonical zones, [suggested_zones] first, then Babel's order."""
     preferred: dict[str, list[str]] = {}
@@ -425,6 +445,25 @@ def timezone_label(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- time
+
+
+_IN_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "half an": 0.5, "half a": 0.5}
+_IN_UNITS = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60}
+_IN = re.compile(r"in\s+(\d{1,3}|an?|one|two|three|half an?)\s*([a-z]+)(\s+and\s+a\s+half)?")
+
+
+def parse_delay(text: str) -> dt.timedelta | None:
+    """How long from now: "in 20 minutes", "in 20 mins", "in an hour", "in 2 hours", "in half
+    an hour", "in an hour and a half" (up to a day); else None."""
+    said = " ".join(text.split()).casefold().rstrip(".!")
+    m = _IN.fullmatch(said)
+    if not m or m[2] not in _IN_UNITS:
+        return None
+    amount = float(m[1]) if m[1].isdigit() else _IN_WORDS[m[1]]
+    minutes = amount * _IN_UNITS[m[2]] + (_IN_UNITS[m[2]] / 2 if m[3] else 0)
+    if not 0 < minutes <= 24 * 60:
+        return None
+    return dt.timedelta(minutes=minutes)
 
 
 def parse_time(text: str) -> str | None:

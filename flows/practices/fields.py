@@ -18,6 +18,7 @@ OFF = "off"
 OFF_WORDS = {OFF, "none", "no", "never"}
 YES_WORDS = {"yes", "y", "yeah", "yep", "sure", "ok", "okay", "keep"}
 NO_WORDS = {"no", "n", "nope", "don't", "dont"}
+SKIP_WORDS = {"skip", "keep", "keep it", "leave it", "same"}  # typed: the setting stays as it is
 
 
 def _typed_or_chosen(answer: Answer) -> str:
@@ -51,7 +52,7 @@ def setting_reader(setting: str, parse: Callable[[str], str | None], *, can_turn
 
     def read(ctx: Ctx, answer: Answer) -> None:
         said = _typed_or_chosen(answer)
-        if answer.choice == SKIP:
+        if answer.choice == SKIP or (answer.choice is None and said.casefold() in SKIP_WORDS):
             return
         if can_turn_off and said.lower() in OFF_WORDS:
             setattr(ctx.settings, setting, None)
@@ -86,9 +87,32 @@ def needs_timezone(ctx: Ctx) -> bool:
     return bool(country_zones) and ctx.settings.timezone not in country_zones
 
 
-def reminder_options(ctx: Ctx) -> OptionRows:
-    times = [Option(time, time) for time in ctx.content.choices["reminder_times"]]
-    return [*in_rows(times, 3), [Option(OFF, ctx.button("no_reminder")), Option(SKIP, ctx.button("skip"))]]
+def one_timezone(ctx: Ctx) -> list[Reply]:
+    """A country that keeps one clock (the UK) needs no time zone question: when the zone
+    would be asked, it is set, and said so (nothing when there is a choice to make)."""
+    zone = places.single_timezone(ctx.settings.country) if ctx.settings.country else None
+    if zone is None or not needs_timezone(ctx):
+        return []
+    ctx.settings.timezone = zone
+    return [Reply(ctx.render("settings/timezone_one"))]
+
+
+def keep_or_off(ctx: Ctx, setting: str, off: str) -> list[Option]:
+    """The way out of a time question, as one button: with nothing set, turning it off and
+    leaving it as it is are the same ([No reminder]); with a time set, [Keep 20:00] too."""
+    current = getattr(ctx.settings, setting)
+    kept = [Option(SKIP, ctx.button("keep_setting", value=current))] if current else []
+    return [*kept, Option(OFF, ctx.button(off))]
+
+
+def reminder_options(setting: str) -> Callable[[Ctx], OptionRows]:
+    """Times to tap for a daily time setting (a check-in, a lesson, a note), and the way out."""
+
+    def options(ctx: Ctx) -> OptionRows:
+        times = [Option(time, time) for time in ctx.content.choices["reminder_times"]]
+        return [*in_rows(times, 3), keep_or_off(ctx, setting, "no_reminder")]
+
+    return options
 
 
 WEEKDAY_NAMES = {"mon": "mon", "monday": "mon", "tue": "tue", "tues": "tue", "tuesday": "tue", "wed": "wed",
@@ -106,7 +130,7 @@ def parse_weekly(said: str) -> str | None:
 
 def weekly_options(ctx: Ctx) -> OptionRows:
     at = ctx.settings.reminder or "20:00"
-    return [[Option(f"sun {at}", ctx.button("weekly_sunday", time=at))], [Option(OFF, ctx.button("off")), Option(SKIP, ctx.button("skip"))]]
+    return [[Option(f"sun {at}", ctx.button("weekly_sunday", time=at))], keep_or_off(ctx, "weekly", "off")]
 
 
 @dataclass(frozen=True)
@@ -122,10 +146,10 @@ FIELDS = {
         Field("consent", read_consent, consent_options),
         Field("country", setting_reader("country", places.parse_country), country_options),
         Field("timezone", setting_reader("timezone", places.parse_timezone), timezone_options),
-        Field("reminder", setting_reader("reminder", places.parse_time, can_turn_off=True), reminder_options),
-        Field("lesson_time", setting_reader("lesson_time", places.parse_time, can_turn_off=True), reminder_options),
+        Field("reminder", setting_reader("reminder", places.parse_time, can_turn_off=True), reminder_options("reminder")),
+        Field("lesson_time", setting_reader("lesson_time", places.parse_time, can_turn_off=True), reminder_options("lesson_time")),
         Field("weekly", setting_reader("weekly", parse_weekly, can_turn_off=True), weekly_options),
-        Field("belief_log", setting_reader("belief_log", places.parse_time, can_turn_off=True), reminder_options),
+        Field("belief_log", setting_reader("belief_log", places.parse_time, can_turn_off=True), reminder_options("belief_log")),
     )
 }
 
@@ -133,6 +157,8 @@ FIELDS = {
 def acknowledge(ctx: Ctx, field: str) -> list[Reply]:
     """The confirmation after a setting changed; a new country also offers its time zones."""
     text = ctx.render(f"settings/{field}_set")
+    if field == "country" and (one := one_timezone(ctx)):
+        return [Reply(text), *one]
     if field == "country" and needs_timezone(ctx):
         zones = [Button(places.timezone_label(z), data=f"g:tz:{z}") for z in suggested_zones(ctx)]
         return [Reply(text, tuple(map(tuple, in_rows(zones, 2))))]

@@ -35,7 +35,7 @@ def read_score(ctx: Ctx, answer: Answer) -> None:
 
 
 def read_emotions(ctx: Ctx, answer: Answer) -> None:
-    emotions.read(ctx, answer, "mood/emotions_tap")
+    emotions.read(ctx, answer, "mood/emotions_tap", pleasant=True)
 
 
 def read_note(ctx: Ctx, answer: Answer) -> None:
@@ -104,7 +104,7 @@ FLOW = Flow.of(
         Step(SCORE, "mood/score", read_score, EMOTIONS, options=lambda ctx: scales.options(10)),
         Step(EMOTIONS, "mood/emotions", read_emotions,
              lambda ctx: NOTE if ctx.data.get("emotions_done") else EMOTIONS, goes_to=(NOTE, EMOTIONS), fills="emotions",
-             options=emotions.options, max_chars=300,
+             options=emotions.options_for(pleasant=True), max_chars=300,
              in_place=True),
         Step(NOTE, "mood/note", read_note, None, options=note_options, max_chars=NOTE_CHARS, fills="note",
              variables=lambda ctx: {"good": ctx.data.get("score", 0) >= GOOD}),

@@ -6,9 +6,9 @@ back and shown their settings; running /start again never loses anything.
 
 from __future__ import annotations
 
-from flows.dialogue.core import Answer, Button, Ctx, Flow, Reply, Step
+from flows.dialogue.core import Answer, Button, Ctx, Flow, Goto, Reply, Step
 from flows.dialogue.registry import Practice
-from flows.practices.fields import FIELDS
+from flows.practices.fields import FIELDS, one_timezone
 
 SETUP = ["consent", "country", "timezone", "reminder"]
 
@@ -32,12 +32,23 @@ def read_consent(ctx: Ctx, answer: Answer) -> list[Reply]:
     return [Reply(ctx.render("onboarding/consent_given" if ctx.settings.consent else "onboarding/consent_declined"))]
 
 
+def read_country(ctx: Ctx, answer: Answer) -> Goto | None:
+    """A country with one time zone sets it, says so, and its question is not asked."""
+    FIELDS["country"].read(ctx, answer)
+    one = one_timezone(ctx)
+    return Goto("reminder", tuple(one)) if one else None
+
+
+READERS = {"consent": read_consent, "country": read_country}
+
+
 def _step(index: int, field: str) -> Step:
     return Step(
         name=field,
         template=f"ask/{field}",
-        parse=read_consent if field == "consent" else FIELDS[field].read,
+        parse=READERS.get(field, FIELDS[field].read),
         next=SETUP[index + 1] if index + 1 < len(SETUP) else None,
+        goes_to=("reminder",) if field == "country" else (),
         options=FIELDS[field].options,
         variables=lambda ctx: {"position": index + 1, "total": len(SETUP)},
         fills=field,

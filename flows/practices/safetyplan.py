@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flows.lib.content import PlanSection, SafetyPlanContent
 from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
+from flows.dialogue.detour import plain
 from flows.dialogue.registry import GlobalButton, Practice, Pressed
 
 MENU, PICK, SECTION = "menu", "pick", "section"
@@ -41,9 +42,12 @@ def finish(ctx: Ctx) -> list[Reply]:
 
 
 def read_menu(ctx: Ctx, answer: Answer) -> None:
-    if answer.choice not in (EDIT, DONE):
-        raise Invalid("safetyplan/pick_tap")
-    ctx.data["menu"] = answer.choice
+    choice = answer.choice
+    if choice is None and plain(answer.text or "") in ctx.content.choices["done_words"]:
+        choice = DONE  # "no", "done": the plan stays as it is
+    if choice not in (EDIT, DONE):
+        raise Invalid("safetyplan/menu_tap")
+    ctx.data["menu"] = choice
 
 
 def menu_options(ctx: Ctx) -> OptionRows:
@@ -155,7 +159,7 @@ FLOW = Flow.of(
     "safetyplan",
     [
         Step(MENU, "safetyplan/menu", read_menu, lambda ctx: PICK if ctx.data["menu"] == EDIT else None, menu_options,
-             goes_to=(PICK, None)),
+             goes_to=(PICK, None), optional=True),  # /journal or /crisis after it: not asked again
         Step(PICK, "safetyplan/pick", read_pick, SECTION, pick_options),
         Step(SECTION, "safetyplan/ask", read_section, after_section, section_options, section_variables,
              goes_to=(SECTION, None)),

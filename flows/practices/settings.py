@@ -8,7 +8,7 @@ from functools import partial
 from flows.dialogue.core import Answer, Ctx, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
 from flows.dialogue.registry import Command, GlobalButton, Practice, Pressed
 from flows.lib import places
-from flows.practices.fields import FIELDS, SKIP, acknowledge, needs_timezone
+from flows.practices.fields import FIELDS, SKIP, acknowledge, needs_timezone, one_timezone
 
 DONE = "done"
 MENU = "menu"
@@ -50,7 +50,9 @@ def read_field(field: str):
         if answer.choice == SKIP:
             return Goto(MENU)
         said = (Reply(ctx.render(f"settings/{field}_set")),)
-        if field == "country" and needs_timezone(ctx):  # a new country: its time zone next
+        if field == "country":  # a new country: its one time zone set, or its time zone asked next
+            said = (*said, *one_timezone(ctx))
+        if field == "country" and needs_timezone(ctx):
             return Goto("timezone", said)
         return Goto(MENU, said)
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from flows.practices import emotions, next_steps
 from flows.dialogue import safety
+from flows.dialogue.detour import plain
 from flows.lib import markup, scales
 from flows.lib.content import ThoughtContent, Trap
 from flows.lib.traps import Ranking
@@ -166,7 +167,7 @@ def read_emotions(ctx: Ctx, answer: Answer) -> None:
 def after_emotions(ctx: Ctx) -> str | None:
     if not ctx.data.get("emotions_done"):
         return EMOTIONS
-    chosen = ctx.data.get("emotions", [])
+    chosen = emotions.hard(ctx, ctx.data.get("emotions", []))  # "relieved" is not rated to ease it
     if not chosen:
         return THOUGHT
     if len(chosen) == 1 or "emotions" in ctx.hidden:  # flagged words never go on a button
@@ -176,7 +177,7 @@ def after_emotions(ctx: Ctx) -> str | None:
 
 
 def read_strongest(ctx: Ctx, answer: Answer) -> None:
-    chosen: list[str] = ctx.data.get("emotions", [])
+    chosen = emotions.hard(ctx, ctx.data.get("emotions", []))
     said = answer.choice if answer.choice is not None else (answer.text or "")
     if said.isdigit() and answer.choice is not None and int(said) < len(chosen):
         ctx.data["emotion"] = chosen[int(said)]
@@ -188,7 +189,7 @@ def read_strongest(ctx: Ctx, answer: Answer) -> None:
 
 
 def strongest_options(ctx: Ctx) -> OptionRows:
-    return in_rows([Option(str(i), w) for i, w in enumerate(ctx.data.get("emotions", []))], 3)
+    return in_rows([Option(str(i), w) for i, w in enumerate(emotions.hard(ctx, ctx.data.get("emotions", [])))], 3)
 
 
 def emotion_variables(ctx: Ctx, step: str) -> dict[str, Any]:
@@ -234,9 +235,9 @@ def trap_by_id(ctx: Ctx, trap_id: str) -> Trap | None:
 
 def read_traps(ctx: Ctx, answer: Answer) -> None:
     picked: list[str] = ctx.data.setdefault("trap_ids", [])
-    choice = answer.choice
+    choice = answer.choice if answer.choice is not None else typed_trap_choice(ctx, answer.text or "")
     if choice is None:
-        raise Invalid("thought/traps_tap")
+        raise Invalid("thought/traps_tap", picked=bool(picked))
     if choice in (DONE, UNSURE):
         ctx.data["traps_done"] = True
         if choice == UNSURE:
@@ -248,12 +249,24 @@ def read_traps(ctx: Ctx, answer: Answer) -> None:
     action, _, trap_id = choice.partition(":")
     trap = trap_by_id(ctx, trap_id)
     if trap is None or action not in (PICK, EXPLAIN):
-        raise Invalid("thought/traps_tap")
+        raise Invalid("thought/traps_tap", picked=bool(picked))
     if action == EXPLAIN:  # shown under the question; its "What's this?" again hides it
         ctx.data["explained"] = None if ctx.data.get("explained") == trap.id else trap.id
         return None
     picked.remove(trap.id) if trap.id in picked else picked.append(trap.id)
     return None
+
+
+def typed_trap_choice(ctx: Ctx, text: str) -> str | None:
+    """Typed words at the traps: "done" (with nothing picked, the same as "not sure"), "not
+    sure", or a trap's name (it is ticked, or unticked). None: not understood."""
+    said = plain(text)
+    if said in ctx.content.choices["done_words"]:
+        return DONE if ctx.data.get("trap_ids") else UNSURE
+    if said in ctx.content.choices["unsure_words"]:
+        return UNSURE
+    trap = next((t for t in ctx.content.of(ThoughtContent).trap if plain(t.name) == said), None)
+    return f"{PICK}:{trap.id}" if trap is not None else None
 
 
 def after_traps(ctx: Ctx) -> str | None:

@@ -78,6 +78,12 @@ def read_activity(ctx: Ctx, answer: Answer) -> Goto | None:
     return None
 
 
+def _note(ctx: Ctx) -> str | None:
+    """A listed activity's gentle word ("old photos can bring back sad memories too")."""
+    chosen = ctx.data.get("activity_id")
+    return next((a.note for a in ctx.content.of(Activities).activity if chosen and a.id == chosen), None)
+
+
 def _read_own_words(ctx: Ctx, answer: Answer) -> None:
     typed = " ".join((answer.text or "").split())
     if not typed:
@@ -138,7 +144,7 @@ def label_hidden(ctx: Ctx) -> bool:
 
 
 def day_variables(ctx: Ctx) -> dict:
-    return {"label": None if label_hidden(ctx) else ctx.data.get("label"), "moving": False}
+    return {"label": None if label_hidden(ctx) else ctx.data.get("label"), "moving": False, "note": _note(ctx)}
 
 
 def read_predicted(ctx: Ctx, answer: Answer) -> None:

@@ -6,11 +6,13 @@ from datetime import date, timedelta
 
 from flows.dialogue.core import Answer, Ctx, Goto, Invalid, Option, OptionRows, Step, in_rows
 from flows.lib import places, schedule
-from flows.practices.plan.common import local, today
+from flows.practices.plan.common import local, round_up_to_minute, today
 
 DAY, TIME = "day", "time"
 DAYS_AHEAD = 7  # today and the six days after it
 TIMES = ("08:00", "10:00", "12:00", "15:00", "18:00", "20:00")  # buttons for a time of day
+TONIGHT = 3  # late in the day, the next full hours before midnight make up this many buttons
+SOON = 30  # minutes: [In 30 minutes], today, while that is still today
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -70,6 +72,10 @@ def read_time(ctx: Ctx, answer: Answer) -> Goto | None:
     if answer.choice == "day":
         return Goto(DAY)
     said = (answer.choice if answer.choice is not None else answer.text or "").strip()
+    delay = timedelta(minutes=SOON) if answer.choice == "soon" else places.parse_delay(said)
+    if delay is not None:  # "in 20 minutes", "in an hour": from now, whatever day was chosen
+        ctx.data["when"] = schedule.iso(round_up_to_minute(ctx.now + delay))
+        return None
     hhmm = places.parse_time(said)
     if hhmm is None:
         raise Invalid("plan/time_unclear")
@@ -82,16 +88,31 @@ def read_time(ctx: Ctx, answer: Answer) -> Goto | None:
 
 
 def _ahead(ctx: Ctx, day: date) -> list[str]:
-    return [hhmm for hhmm in TIMES if schedule.at_local(day, schedule.parse_clock(hhmm), ctx.settings) > ctx.now]
+    """The times still ahead on `day`; late in the day, the next full hours before midnight
+    make up TONIGHT of them (at 21:10: 22:00 and 23:00)."""
+    later = [hhmm for hhmm in TIMES if schedule.at_local(day, schedule.parse_clock(hhmm), ctx.settings) > ctx.now]
+    hour = int(later[-1][:2]) + 1 if later else local(ctx, ctx.now).hour + 1 if day == today(ctx) else 24
+    while len(later) < TONIGHT and hour < 24:
+        later.append(f"{hour:02d}:00")
+        hour += 1
+    return later
+
+
+def _soon(ctx: Ctx, day: date) -> bool:
+    """[In 30 minutes]: for today, while that is still today."""
+    return day == today(ctx) and local(ctx, ctx.now + timedelta(minutes=SOON)).date() == day
 
 
 def time_options(ctx: Ctx) -> OptionRows:
-    return [*in_rows([Option(hhmm, hhmm) for hhmm in _ahead(ctx, _day(ctx))], 3), [Option("day", ctx.button("plan_other_day"))]]
+    day = _day(ctx)
+    soon = [Option("soon", ctx.button("plan_in_30"))] if _soon(ctx, day) else []
+    return [*in_rows([Option(hhmm, hhmm) for hhmm in _ahead(ctx, day)], 3), [*soon, Option("day", ctx.button("plan_other_day"))]]
 
 
 def time_variables(ctx: Ctx) -> dict:
     day, first = _day(ctx), today(ctx)
-    return {"day": day, "today": first, "tomorrow": first + timedelta(days=1), "none_left": not _ahead(ctx, day)}
+    return {"day": day, "today": first, "tomorrow": first + timedelta(days=1),
+            "none_left": not _ahead(ctx, day) and not _soon(ctx, day)}
 
 
 def steps(after: str | None, day_variables) -> list[Step]:
