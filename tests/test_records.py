@@ -168,11 +168,11 @@ async def test_the_journal_pages_newest_first(ana: Chat, clock: Clock):
     await log_moods(ana, clock, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 5])
     await ana.send("/journal")
     first = ana.text
-    assert "page 1 of 3" in first and first.index("5/10") < first.index("0/10") < first.index("10/10")
+    assert "(1–3 of 12)" in first and first.index("5/10") < first.index("0/10") < first.index("10/10")
     await ana.press("Older ›")
-    assert "page 2 of 3" in ana.text and "7/10" in ana.text
+    assert "(4–6 of 12)" in ana.text and "7/10" in ana.text
     await ana.press("‹ Newer")
-    assert "page 1 of 3" in ana.text
+    assert "(1–3 of 12)" in ana.text
 
 
 async def test_the_journal_filters_by_kind_and_says_when_empty(ana: Chat, clock: Clock):
@@ -271,7 +271,8 @@ async def test_a_flagged_note_is_kept_but_never_shown_back_in_the_journal(ana: C
     assert "Are you safe right now?" in ana.text
     await ana.send("/journal")
     assert "kill myself" not in ana.text and "(note hidden)" in ana.text
-    await ana.press("Show hidden words (#1)")
+    assert "Show hidden words: Mood, Tue 24 Nov, 12:00" in ana.labels()  # its kind and time, not an id
+    await ana.press("Show hidden words: Mood, Tue 24 Nov, 12:00")
     assert "i want to kill myself tonight" in ana.text  # theirs, when they ask
 
 

@@ -156,6 +156,7 @@ class Engine(SafetyDetour):
                 await deliver([])
                 return []
             state.chat_id = incoming.chat_id
+            state.language = incoming.language
             state.active = incoming.kind != "blocked"
             if incoming.update_id is not None:
                 state.last_update_id = incoming.update_id
