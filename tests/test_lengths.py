@@ -43,6 +43,7 @@ from flows.practices.learn import FACT_CHARS, Lessons
 from flows.practices.plan import listing as plan_listing
 from flows.practices.solve import common as solve_common
 from flows.registry import REGISTRY
+from tests.conftest import Chat, set_up
 from tests.fake_telegram import FakeTelegram, utf16_len
 
 LIMIT = 400  # visible characters a message (VOICE.md)
@@ -505,3 +506,101 @@ def test_every_template_fits_a_phone_screen_with_long_data(template: str, conten
 
 def test_every_exception_is_a_template_and_has_a_reason():
     assert all(template in TEMPLATES and reason.strip() for template, reason in EXCEPTIONS.items())
+
+
+# ------------------------------------------------------------------------------- the walks
+
+
+@pytest.fixture
+def said(content: Content, monkeypatch):
+    """What the bot says in a walk: `said.extend(replies)`, then `said.check()` fails on any
+    message over the limit (naming its template) unless its template is an exception."""
+    made: dict[str, str] = {}
+    render = content.render
+
+    def recording(template: str, **variables: Any) -> str:
+        text = render(template, **variables)
+        made[text] = template
+        return text
+
+    monkeypatch.setattr(content, "render", recording)
+
+    class Said(list):
+        def check(self) -> int:
+            """The longest message that is not an exception; fails naming any over the limit."""
+            over, longest = [], 0
+            for reply in self:
+                markup.check(reply.text)
+                length = telegram_length(reply.text)
+                template = made.get(reply.text, "(put together by the code)")
+                if template in EXCEPTIONS:
+                    continue
+                longest = max(longest, length)
+                if length > LIMIT:
+                    over.append(f"{template}: {length}\n{visible(reply.text)}")
+            assert not over, "\n\n".join(over)
+            return longest
+
+    return Said()
+
+
+async def walk(chat: Chat, said: list, *steps: str) -> None:
+    """Send or tap, in turn: a step starting with "[" taps the button of that label."""
+    for step in steps:
+        said.extend(await (chat.press(step[1:-1]) if step.startswith("[") else chat.send(step)))
+
+
+async def test_crisis_for_every_country_its_more_lines_and_a_long_plan_each_fit(chat: Chat, said, content: Content):
+    await set_up(chat)
+    await walk(chat, said, "/safetyplan", *[LONG[:1000]] * 7)
+    await walk(chat, said, "/crisis", "[My safety plan]", "/crisis", "[More help lines]")
+    for code in content.crisis_lines:
+        await walk(chat, said, f"/crisis {code}", "[More help lines]")
+    await walk(chat, said, "/crisis Nigeria", f"/crisis {LONG}", "/country Nigeria", "/crisis")
+    await walk(chat, said, "/country GB", "I want to die, I have a plan", "[Not safe]", "[There's no one]")
+    assert "Are you safe right now?" in "".join(r.text for r in said)
+    said.check()
+
+
+async def test_a_thought_record_with_a_1000_character_answer_at_every_step_fits(chat: Chat, said, content: Content):
+    await set_up(chat)
+    traps = [trap.name for trap in content.of(ThoughtContent).trap]
+    await walk(chat, said, "/thought", "[Full record]", LONG[:1000], ", ".join(e[:40] for e in EMOTIONS)[:300])
+    await walk(chat, said, f"[{chat.labels()[0]}]", "[90]", LONG[:1000], "[80]", "[More traps]")
+    for name in traps:
+        await walk(chat, said, f"[{name}]")
+    await walk(chat, said, "[What's this?]", "[Done]", LONG[:1000], LONG[:1000], LONG[:1000], "[30]", "[40]")
+    await walk(chat, said, "/thought", "[Quick version]", LONG[:1000], LONG[:1000], "[More traps]", f"[{traps[0]}]", "[Done]",
+               LONG[:1000])
+    text = "".join(r.text for r in said)
+    assert "Your thought record" in text and "Looking again" in text and "…" in text
+    said.check()
+
+
+async def test_a_journal_of_long_entries_of_every_kind_fits_page_by_page(chat: Chat, said, content: Content, storage):
+    await set_up(chat)
+    state = await storage.load(chat.user_id, chat.user_id)
+    state.changes.saves = long_history(content, each=3)
+    await storage.save(state)
+    pages = 0
+    for kind in ("all", *content.records):
+        await walk(chat, said, f"/journal {kind}")
+        while "Older ›" in chat.labels():
+            await walk(chat, said, "[Older ›]")
+            pages += 1
+        while "‹ Newer" in chat.labels():
+            await walk(chat, said, "[‹ Newer]")
+    reveal = next(label for label in chat.labels() if label.startswith("Show hidden words"))
+    await walk(chat, said, f"[{reveal}]")
+    assert pages > 10 and "#" not in reveal
+    said.check()
+
+
+async def test_everyday_answers_fit(chat: Chat, said):
+    await set_up(chat)
+    await walk(chat, said, "/help", "[More practices]", "[Progress and lessons]", "[Settings]", "[Your data]")
+    await walk(chat, said, "/checkin", "[4]", "[Body scan]", "[Pick another]", "[Leaves on a stream]", "/cancel")
+    await walk(chat, said, "/mood", "[3]", ", ".join(EMOTIONS)[:300], LONG[:500])
+    await walk(chat, said, f"/{LONG[:60].replace(' ', '_')}", f"/timezone {LONG}", f"/reminder {LONG}", f"/country {LONG}")
+    await walk(chat, said, "/settings", "/progress", "/learn", "/cancel", "/plan list", "/delete", "[No, keep it]")
+    said.check()
