@@ -22,7 +22,9 @@ from flows.dialogue.registry import Command, GlobalButton, Practice, Pressed
 
 BUTTONS_PER_ROW = 3
 STALE_AFTER = timedelta(days=365)  # lines change: re-check every entry at least once a year
-MORE, PLAN = "morelines", "myplan"  # the card's buttons: g:morelines:<CC>, g:myplan
+# The card's buttons: g:crisismore:<CC>, g:crisisplan. Like the country buttons (g:crisis:<CC>),
+# they start "g:crisis", so a tap leaves them open (bot/telegram_adapter.py KEEP_OPEN).
+MORE, PLAN = "crisismore", "crisisplan"
 
 
 def replies(ctx: Ctx, asked: str | None) -> list[Reply]:
