@@ -105,3 +105,16 @@ def test_every_card_more_and_fallback_renders_at_start_up(content: Content):
     crisis.check_all(content)
     ctx = Ctx.bare(content, FIXED_NOW, Settings(country="NG"))
     assert crisis.replies(ctx, None)[0].buttons == ()  # a country with no lines: nothing to tap
+
+
+@pytest.mark.parametrize("code", REQUIRED)
+def test_the_safety_detours_full_response_still_gives_the_line_and_the_emergency_number_at_once(content: Content, code: str):
+    from flows.dialogue import safety
+
+    lines = content.crisis_lines[code]
+    for kinds in ({"suicidal"}, {"plan", "suicidal"}, {"act", "self_harm"}, {"harm_from_others"}):
+        ctx = Ctx.bare(content, FIXED_NOW, Settings(country=code))
+        (reply,) = safety.respond(ctx, ctx.state, frozenset(kinds), FIXED_NOW).replies
+        text = markup.visible_text(reply.text)
+        assert lines.emergency[0].number in text and (lines.crisis[0].phone or lines.crisis[0].sms) in text
+        assert markup.visible_length(reply.text) <= 400

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 
 from bot.scheduler import Ticker
+from flows.dialogue.core import Entry
 from flows.lib import markup
 from tests.conftest import Chat, Clock, log_mood, set_up, texts
 
@@ -286,3 +287,17 @@ async def test_a_practice_ending_on_a_flagged_answer_says_its_closing_words_afte
     await ana.send("/help")
     await ana.send("/mood")  # nothing left waiting for the next time
     assert "Saved" not in ana.text
+
+
+async def test_hidden_words_of_every_kind_show_as_typed_one_message_a_field(ana: Chat, storage):
+    """Their own flagged words, when they tap to see them: lists a line each, never data."""
+    await set_up(ana)
+    state = await storage.load(7, 7)
+    state.changes.saves = [Entry(1, "solve", "2026-11-24T12:00:00+00:00", {
+        "problem": "the rent", "ideas": [{"text": "ask Jo", "helpful": 3}, {"text": "sell the bike"}],
+        "steps": [], "hidden": ["problem", "ideas"]})]
+    await storage.save(state)
+    await ana.send("/journal")
+    await ana.press("Show hidden words: Problem solving, Tue 24 Nov, 12:00")
+    first, second = (markup.visible_text(r.text) for r in ana.replies)
+    assert first.startswith("Your hidden words") and first.endswith("\nthe rent") and second == "ask Jo\nsell the bike"

@@ -61,6 +61,15 @@ def page(ctx: Ctx, kind: str, start: int) -> Reply:
     return Reply(text, tuple(tuple(row) for row in rows))
 
 
+def _said(value: object) -> str:
+    """A field's words as they typed them: a list (emotion words, ideas, steps) a line each."""
+    if isinstance(value, list):
+        return "\n".join(_said(v) for v in value)
+    if isinstance(value, dict):
+        return str(value.get("text") or "")
+    return str(value)
+
+
 class _Fields(dict):
     """An entry's fields for a template: one an older entry lacks reads as None (and is
     not added, so `"note" in fields` still tells a hidden note from none)."""
@@ -109,7 +118,7 @@ def press_show_hidden(ctx: Ctx, argument: str) -> Pressed:
     entry = next((e for e in ctx.history if argument.isdigit() and e.id == int(argument)), None)
     if entry is None:
         return Pressed([Reply(ctx.render("journal/not_yours"))])
-    words = [v for k, v in entry.data.items() if k in entry.data.get("hidden", []) and v]
+    words = [_said(v) for k, v in entry.data.items() if k in entry.data.get("hidden", []) and v]
     title, when = ctx.content.records[entry.kind].title, _when(ctx, entry.at)
     return Pressed([Reply(ctx.render("journal/hidden_words", words=w, kind=title, when=when, first=i == 0)) for i, w in enumerate(words)])
 
