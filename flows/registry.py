@@ -5,6 +5,7 @@ from flows.practices import check, checkin, crisis, help, journal, learn, mood, 
 from flows.practices import safetyplan, settings, thought
 from flows.practices import plan
 from flows.practices import beliefs, experiment, solve
+from flows.practices import listen, next_steps
 
 REGISTRY = Registry.of(
     onboarding.PRACTICE,
@@ -24,4 +25,6 @@ REGISTRY = Registry.of(
     learn.PRACTICE,
     journal.PRACTICE,
     privacy.PRACTICE,
+    next_steps.PRACTICE,
+    listen.PRACTICE,
 )

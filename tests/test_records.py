@@ -49,10 +49,13 @@ async def test_a_typed_mood_out_of_range_gets_a_reprompt_naming_the_range(ana: C
     assert "Any words" in ana.text
 
 
-async def test_a_low_mood_offers_a_practice(ana: Chat):
+async def test_a_low_mood_is_met_first_then_offers_a_practice_as_buttons(ana: Chat):
     await set_up(ana)
     await log_mood(ana, 2)
-    assert "/checkin" in ana.text and "/thought" in ana.text
+    assert ana.text.index("That sounds like a hard time") < ana.text.index("Saved")
+    assert ana.labels() == ["A calm check-in", "Look at a thought"]
+    await ana.press("A calm check-in")
+    assert "how is your mood right now" in ana.text
 
 
 async def test_very_low_moods_on_most_days_of_two_weeks_suggest_a_doctor(ana: Chat, clock: Clock):
@@ -301,3 +304,14 @@ async def test_hidden_words_of_every_kind_show_as_typed_one_message_a_field(ana:
     await ana.press("Show hidden words: Problem solving, Tue 24 Nov, 12:00")
     first, second = (markup.visible_text(r.text) for r in ana.replies)
     assert first.startswith("Your hidden words") and first.endswith("\nthe rent") and second == "ask Jo\nsell the bike"
+
+
+async def test_the_journal_filters_stay_readable_on_a_phone(chat: Chat):
+    """One filter per kind of entry, at most three to a row (ten in two rows were too narrow)."""
+    await set_up(chat)
+    await chat.send("/journal")
+    rows = chat.replies[-1].buttons
+    assert rows and all(len(row) <= 3 for row in rows)
+    labels = [button.label for row in rows for button in row]
+    records = chat.engine.content.records
+    assert len([label for label in labels if label.lstrip("✓ ") in {chat.engine.content.button(f"journal_{k}") for k in records}]) == len(records)

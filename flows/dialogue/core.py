@@ -275,6 +275,21 @@ class Invalid(Exception):
         self.variables = variables
 
 
+def written_or_skipped(field: str, tap_hint: str, skip: str = "skip") -> Callable[[Ctx, Answer], None]:
+    """A reader for an answer they may type or skip: the words go in `field`, [Skip] leaves
+    it None, and a tap on anything else gets `tap_hint` (a template saying what to do)."""
+
+    def read(ctx: Ctx, answer: Answer) -> None:
+        if answer.choice == skip:
+            ctx.data[field] = None
+            return
+        if not answer.text:
+            raise Invalid(tap_hint)
+        ctx.data[field] = answer.text
+
+    return read
+
+
 @dataclass
 class Ctx:
     """What a step sees: the person (`state`: settings, safety plan, entries), this flow's
@@ -470,8 +485,9 @@ class Flow:
     # Kinds of risk that end it at once, after the safety detour: `finish` then reads
     # ctx.risk and closes kindly (a thought record never challenges a wish to die).
     ends_on_risk: frozenset[str] = frozenset()
-    # A practice to start when it ends (a lesson's [Try it now]), or None.
-    then: Callable[[Ctx], str | None] = lambda ctx: None
+    # A practice to start when it ends (a lesson's [Try it now]), or None; with its starting
+    # data as (name, data) (words they wrote, carried into a thought record).
+    then: Callable[[Ctx], str | tuple[str, dict[str, Any]] | None] = lambda ctx: None
 
     # A practice where hard words are expected (a safety plan): risk the patterns or the model
     # find gets a footer naming /crisis rather than the full response, unless it names a

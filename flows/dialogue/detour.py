@@ -53,6 +53,7 @@ class SafetyDetour:
     def _current_prompt(self, state: UserState) -> list[Reply]: ...
     def _ctx(self, state: UserState) -> Ctx: ...
     def _say(self, template: str, **variables: object) -> Reply: ...
+    def _idle(self, state: UserState, text: str, risk: frozenset[str]) -> list[Reply]: ...
 
     async def _screen(self, state: UserState, incoming: Incoming) -> Finding:
         """What the risk screen finds in their words, read in the light of what came before."""
@@ -152,9 +153,12 @@ class SafetyDetour:
         held = incoming.text.strip() if incoming.kind == "text" and state.flow is not None else None
         if held is not None and len(held) > self.flows[state.flow.name].steps[state.flow.step].max_chars:  # type: ignore[union-attr]
             held = None  # too long to be an answer: the step asks again after the question
+        # Words typed outside a practice (a long message): answered as such after [No, I'm OK].
+        outside = incoming.text.strip() if incoming.kind == "text" and state.flow is None else None
         state.safety.question = {
             "kinds": sorted(finding.kinds),
             "held": held,
+            "outside": outside,
             "seq": state.flow.seq if state.flow else None,
             "at": self.clock().isoformat(timespec="seconds"),
         }
@@ -175,6 +179,8 @@ class SafetyDetour:
         said = [self._say("safety/ask_no")]
         if held is not None:
             return [*said, *self._answer(state, Answer(text=held))]
+        if question.get("outside") and state.flow is None:  # what they wrote still gets its reply
+            return [*said, *self._idle(state, question["outside"], frozenset())]
         return [*said, *self._current_prompt(state)]
 
     def _typed_while_asked(self, state: UserState, text: str) -> list[Reply] | None:

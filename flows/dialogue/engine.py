@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 from weakref import WeakValueDictionary
@@ -44,7 +44,21 @@ log = logging.getLogger(__name__)
 
 GLOBAL = "g"  # prefix of buttons that work at any moment, whatever the current step
 LONG_PASTE_CHARS = 4000  # Telegram splits longer pastes; the parts that follow are one answer
-LONG_PASTE_WINDOW = timedelta(seconds=10)
+LONG_PASTE_WINDOW = timedelta(seconds=10)  # typed words this soon after a long paste are not read
+PASTE_TAIL = timedelta(seconds=3)  # a part this soon after the last long part is that paste's own rest
+PASTE_OVER = "paste"  # a timer's data: a long paste's window is over (what it dropped is said then)
+
+
+@dataclass
+class _Paste:
+    """A long paste's window: until when typed words are not read, when its last long part
+    came, and how many messages of theirs (not the paste's own parts) it dropped."""
+
+    until: datetime
+    last_part: datetime
+    dropped: int = field(default=0)
+
+
 class Store(Protocol):
     """What the engine needs from storage (bot/storage.py implements it)."""
 
@@ -121,7 +135,7 @@ class Engine(SafetyDetour):
         self.clock = clock
         self.bot = bot
         self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
-        self._long_paste_until: dict[int, datetime] = {}
+        self._pastes: dict[int, _Paste] = {}
         unknown = set(self.command_names) ^ set(content.command_names)
         if unknown:
             raise ValueError(f"commands and content/commands.toml disagree about: {sorted(unknown)}")
@@ -286,12 +300,15 @@ class Engine(SafetyDetour):
         kind = incoming.kind
         if kind in ("blocked", "unblocked"):
             return []
-        if kind == "command":
-            return self._command(state, incoming.command, incoming.args)
         # A tap or a timer names its message: a step that stays put can change it in place.
         in_place = incoming.message_id is not None
-        if kind == "button":
-            return self._button(state, incoming.data, in_place)
+        if kind in ("command", "button"):  # either ends a long paste's window at once
+            missed = self._paste_over(state.user_id)
+            if kind == "command":
+                return [*missed, *self._command(state, incoming.command, incoming.args)]
+            return [*missed, *self._button(state, incoming.data, in_place)]
+        if kind == "timer" and incoming.data == PASTE_OVER:
+            return self._paste_over(state.user_id)
         if kind == "timer":  # a timed step's time is up: moves on only if they have not
             prefix, _, value = incoming.data.partition(":")
             if state.flow is None or prefix != str(state.flow.seq):
@@ -362,16 +379,37 @@ class Engine(SafetyDetour):
             answered = self._typed_while_asked(state, text)
             if answered is not None:
                 return answered
-        now = self.clock()
-        if len(text) >= LONG_PASTE_CHARS:
-            self._long_paste_until[state.user_id] = now + LONG_PASTE_WINDOW
-            return [self._say("general/too_long_paste"), *self._current_prompt(state)]
-        if self._long_paste_until.get(state.user_id, now) > now:
-            return []  # the rest of a split paste: already answered once
-        self._long_paste_until.pop(state.user_id, None)
+        now, long = self.clock(), len(text) >= LONG_PASTE_CHARS
+        paste = self._pastes.get(state.user_id)
+        if paste is not None and paste.until > now:
+            if now - paste.last_part <= PASTE_TAIL:  # the rest of a split paste: answered once already
+                paste.last_part = now if long else paste.last_part
+                return []
+            if not long:  # not read now; said once when the window ends
+                paste.dropped += 1
+                return []
+        missed = self._paste_over(state.user_id)
+        if long:
+            self._pastes[state.user_id] = _Paste(until=now + LONG_PASTE_WINDOW, last_part=now)
+            over = Timer(LONG_PASTE_WINDOW.total_seconds(), PASTE_OVER)
+            refused = Reply(self.content.render("general/too_long_paste"), after=over)
+            return [*missed, refused, *self._current_prompt(state)]
         if state.flow is None:
+            return [*missed, *self._idle(state, text.strip(), risk)]
+        return [*missed, *self._answer(state, Answer(text=text.strip(), risk=risk))]
+
+    def _paste_over(self, user_id: int) -> list[Reply]:
+        """A long paste's window ends: if it dropped anything of theirs, that is said, once."""
+        paste = self._pastes.pop(user_id, None)
+        return [self._say("general/paste_missed")] if paste is not None and paste.dropped else []
+
+    def _idle(self, state: UserState, text: str, risk: frozenset[str]) -> list[Reply]:
+        """Words typed when no practice is running: the practice that listens answers them
+        with templated words that fit (a greeting, a call for help, a longer message).
+        Words the screen flagged have had the safety detour's answer already."""
+        if risk or self.registry.listens is None:
             return [self._say("general/idle_text")]
-        return self._answer(state, Answer(text=text.strip(), risk=risk))
+        return self._pressed(state, self.registry.listens(self._ctx(state), text))
 
     # ---------------------------------------------------------------------- flows
 
@@ -434,7 +472,8 @@ class Engine(SafetyDetour):
             state.flow = state.suspended.pop() if state.suspended else None
             closing = [*acks, *flow.finish(ctx)]
             if after is not None:  # it ends in another practice: the one it was in is left
-                return [*closing, *self._start_flow(state, self.flows[after])]
+                name, data = (after, None) if isinstance(after, str) else after
+                return [*closing, *self._start_flow(state, self.flows[name], data=data)]
             return [*closing, *self._current_prompt(state)]
         state.flow.step = following
         state.flow.seq = state.next_question()

@@ -101,6 +101,8 @@ class Practice:
     after_update: tuple[Callable[[Ctx], None], ...] = ()
     # Templates it renders beyond its steps' (a lesson's pages), checked at start-up.
     templates: Callable[[Any], list[str]] | None = None
+    # What answers words typed when no practice is running (one practice at most): (ctx, text).
+    listens: Callable[[Ctx, str], Pressed] | None = None
 
 
 class RegistryError(Exception):
@@ -119,6 +121,7 @@ class Registry:
     records: tuple[str, ...]
     after_update: tuple[Callable[[Ctx], None], ...]
     templates: tuple[Callable[[Any], list[str]], ...] = ()
+    listens: Callable[[Ctx, str], Pressed] | None = None  # words typed when no practice is running
 
     @classmethod
     def of(cls, *practices: Practice) -> Registry:
@@ -146,7 +149,11 @@ class Registry:
             raise RegistryError(f"both a flow and a command answer /{', /'.join(sorted(clash))}")
         hooks = tuple(hook for practice in practices for hook in practice.after_update)
         templates = tuple(p.templates for p in practices if p.templates is not None)
-        return cls(flows, flow_commands, commands, buttons, scheduled, tuple(records), hooks, templates)
+        listeners = [p.listens for p in practices if p.listens is not None]
+        if len(listeners) > 1:
+            raise RegistryError("more than one practice answers words typed outside a practice")
+        listens = listeners[0] if listeners else None
+        return cls(flows, flow_commands, commands, buttons, scheduled, tuple(records), hooks, templates, listens)
 
     def replacing(self, flow: Flow) -> Registry:
         """The same, with `flow` in place of the flow of its name (a test tries a flow so)."""

@@ -129,6 +129,13 @@ def windows(t: str) -> list[str]:
     return found
 
 
+def read_model_files(directory: Path) -> tuple[np.ndarray, np.ndarray, dict]:
+    """(weights, bias, card) of a trained linear model: weights.npy and model.json."""
+    card = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+    weights = np.load(directory / "weights.npy", allow_pickle=False)
+    return weights, np.array(card["bias"], dtype=np.float32), card
+
+
 @dataclass(frozen=True)
 class Scores:
     """What the model thinks of one message: the probability of risk and of each kind."""
@@ -171,9 +178,7 @@ class RiskModel:
 
     @classmethod
     def load(cls, directory: Path) -> RiskModel:
-        card = json.loads((directory / "model.json").read_text(encoding="utf-8"))
-        weights = np.load(directory / "weights.npy", allow_pickle=False)
-        return cls(weights, np.array(card["bias"], dtype=np.float32), card)
+        return cls(*read_model_files(directory))
 
     def score(self, text: str) -> Scores:
         """The whole text and each window; the window likeliest to be risk speaks for it."""

@@ -13,13 +13,12 @@ shows the traps in the order people meet them most, and does not call them "most
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from flows.lib.risk_model import features
+from flows.lib.risk_model import features, read_model_files
 
 NO_TRAP = "none"
 
@@ -48,9 +47,7 @@ class TrapRanker:
 
     @classmethod
     def load(cls, directory: Path) -> TrapRanker:
-        card = json.loads((directory / "model.json").read_text(encoding="utf-8"))
-        weights = np.load(directory / "weights.npy", allow_pickle=False)
-        return cls(weights, np.array(card["bias"], dtype=np.float32), card)
+        return cls(*read_model_files(directory))
 
     def probabilities(self, text: str) -> dict[str, float]:
         columns = features(text, self.bits)

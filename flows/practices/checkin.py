@@ -22,9 +22,10 @@ from __future__ import annotations
 from typing import Any
 
 from flows.lib import scales
+from flows.practices import next_steps
 from flows.lib.content import Exercise, Exercises
 from flows.dialogue.registry import Practice
-from flows.dialogue.core import HIDDEN, Acks, Answer, Ctx, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
+from flows.dialogue.core import HIDDEN, Acks, Answer, Button, Ctx, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
 
 BEFORE, CHOOSE, SAFEGUARD, PHASE, AFTER = "before", "choose", "safeguard", "phase", "after"
 # Option values (they go into button data after the question's number).
@@ -278,24 +279,26 @@ def finish(ctx: Ctx) -> list[Reply]:
         entry["noticed"] = NOTICED_JOIN.join(noticed)
         if "noticed" in ctx.hidden:
             entry[HIDDEN] = ["noticed"]  # the journal shows "hidden", with a button to see it
-    ctx.record("checkin", entry)
-    replies = [
-        Reply(
-            ctx.render(
-                "checkin/saved",
-                exercise=chosen,
-                before=before,
-                after=after,
-                stopped=entry["stopped"],
-                typed=bool(noticed),
-                low=after <= LOW,
-                kept=ctx.keeps,
-            )
-        )
-    ]
-    if after <= LOW:
-        replies.append(Reply(ctx.render("checkin/low")))
-    return replies
+    recorded = ctx.record("checkin", entry)
+    low = after <= LOW
+    said = ctx.render(
+        "checkin/saved",
+        exercise=chosen,
+        before=before,
+        after=after,
+        stopped=entry["stopped"],
+        typed=bool(noticed),
+        low=low,
+        kept=ctx.keeps,
+    )
+    if low:  # met first ("That sounds like a hard time"), then a thought record or help lines
+        lines = Button(ctx.button("listen_help_lines"), data="g:crisis")
+        return [Reply(said), Reply(ctx.render("checkin/low"), next_steps.rows(next_steps.go(ctx, "thought"), lines))]
+    if after > before:  # what helped, and a small plan to keep it going
+        offer = next_steps.rows(next_steps.helped(ctx, recorded), next_steps.go(ctx, "plan"))
+    else:
+        offer = next_steps.rows(next_steps.go(ctx, "thought"), next_steps.go(ctx, "plan"))
+    return [Reply(said, offer)]
 
 
 def cancelled(ctx: Ctx) -> list[Reply]:

@@ -10,7 +10,7 @@ one message a field.
 
 from __future__ import annotations
 
-from flows.dialogue.core import Button, Ctx, Entry, Reply
+from flows.dialogue.core import Button, Ctx, Entry, Reply, in_rows
 from flows.dialogue.registry import Command, GlobalButton, Practice, Pressed
 from flows.lib import markup
 
@@ -19,6 +19,7 @@ FIELD_CHARS = 150  # one field of one entry on a page, at most
 ROOM_CHARS = 60  # a page holds fewer entries rather than cut an answer shorter than this
 LEAST_CHARS = 20  # a single long entry is cut no shorter than this
 ALL = "all"
+FILTERS_PER_ROW = 3
 
 
 def show(ctx: Ctx, args: str) -> list[Reply]:
@@ -57,7 +58,8 @@ def page(ctx: Ctx, kind: str, start: int) -> Reply:
         for k in (ALL, *ctx.records)
     ]
     reveal = [Button(reveal_label(ctx, e), data=f"g:jv:{e.id}") for e in shown if e.data.get("hidden")]
-    rows = [row for row in (nav, filters[:3], filters[3:], reveal) if row]
+    # Three filters a row: ten kinds in one or two rows would be too narrow to read on a phone.
+    rows = [row for row in (nav, *in_rows(filters, FILTERS_PER_ROW), reveal) if row]
     return Reply(text, tuple(tuple(row) for row in rows))
 
 

@@ -245,7 +245,11 @@ def send_daily(ctx: Ctx, due: Due) -> list[Reply]:
 
 
 def press_open(ctx: Ctx, argument: str) -> Pressed:
-    """The daily lesson's [Open]: the next unread lesson (the practice they were in waits)."""
+    """The daily lesson's [Open]: the next unread lesson (the practice they were in waits);
+    g:lesson:<id> (a thought record's [Lesson: ...]): that lesson."""
+    named = lesson(ctx, argument) if argument else None
+    if named is not None:
+        return Pressed([], start=FLOW.name, data={"args": named.id})
     upcoming = next_unread(ctx)
     if upcoming is None:
         return Pressed([Reply(ctx.render("learn/all_read"))])

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.practices import emotions
+from flows.practices import emotions, next_steps
 from flows.lib import scales, schedule
 from flows.dialogue.core import Answer, Button, Ctx, Due, Entry, Flow, Option, OptionRows, Reply, Step
 from flows.dialogue.registry import GlobalButton, Practice, Pressed, recurring
@@ -20,6 +20,7 @@ from flows.dialogue.registry import GlobalButton, Practice, Pressed, recurring
 SCORE, EMOTIONS, NOTE = "score", "emotions", "note"
 SKIP = "skip"
 LOW = 3  # a mood this low or lower offers a practice
+GOOD = 7  # a mood this good or better asks what helped
 VERY_LOW = 2  # on most days of two weeks, a doctor is suggested
 LOW_DAYS, OF_DAYS = 8, 14
 NOTE_CHARS = 500
@@ -50,7 +51,7 @@ def note_options(ctx: Ctx) -> OptionRows:
 
 def finish(ctx: Ctx) -> list[Reply]:
     entry = log(ctx, ctx.data["score"], ctx.data.get("emotions", []), ctx.data.get("note"), sorted(ctx.hidden))
-    return after(ctx, entry)
+    return after(ctx, entry, asked=True)
 
 
 def log(ctx: Ctx, score: int, emotions: list[str] | None = None, note: str | None = None,
@@ -65,16 +66,24 @@ def log(ctx: Ctx, score: int, emotions: list[str] | None = None, note: str | Non
     return ctx.record("mood", data)
 
 
-def after(ctx: Ctx, entry: Entry) -> list[Reply]:
-    """What follows a logged mood: it is saved (or not kept), and a low one offers help."""
+def after(ctx: Ctx, entry: Entry, asked: bool = False) -> list[Reply]:
+    """What follows a logged mood: a low one is met first ("That sounds like a hard time"),
+    then it is saved (or not kept), then one or two next steps as buttons: after a low mood a
+    check-in or a thought record; after a good one, what helped (unless `asked` already, in
+    the note) and a small plan."""
     score = entry.data["score"]
-    replies = [Reply(ctx.render("mood/saved", score=score, kept=ctx.keeps))]
-    if score <= LOW:
-        replies.append(Reply(ctx.render("mood/low")))
-    if score <= VERY_LOW and ctx.keeps and ctx.state.history is not None:
-        if low_days(ctx) >= LOW_DAYS:
+    low = score <= LOW
+    if low:
+        replies = [Reply(ctx.render("mood/saved", score=score, kept=ctx.keeps, low=True))]
+        if score <= VERY_LOW and ctx.keeps and ctx.state.history is not None and low_days(ctx) >= LOW_DAYS:
             replies.append(Reply(ctx.render("mood/see_a_doctor")))
-    return replies
+        offer = next_steps.rows(next_steps.go(ctx, "checkin"), next_steps.go(ctx, "thought"))
+        return [*replies, Reply(ctx.render("mood/low"), offer)]
+    if score >= GOOD:
+        offer = next_steps.rows(None if asked else next_steps.helped(ctx, entry), next_steps.go(ctx, "plan"))
+    else:
+        offer = next_steps.rows(next_steps.go(ctx, "checkin"), next_steps.go(ctx, "plan"))
+    return [Reply(ctx.render("mood/saved", score=score, kept=ctx.keeps, low=False), offer)]
 
 
 def low_days(ctx: Ctx) -> int:
@@ -97,7 +106,8 @@ FLOW = Flow.of(
              lambda ctx: NOTE if ctx.data.get("emotions_done") else EMOTIONS, goes_to=(NOTE, EMOTIONS), fills="emotions",
              options=emotions.options, max_chars=300,
              in_place=True),
-        Step(NOTE, "mood/note", read_note, None, options=note_options, max_chars=NOTE_CHARS, fills="note"),
+        Step(NOTE, "mood/note", read_note, None, options=note_options, max_chars=NOTE_CHARS, fills="note",
+             variables=lambda ctx: {"good": ctx.data.get("score", 0) >= GOOD}),
     ],
     begin,
     finish,

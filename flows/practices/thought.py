@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.practices import emotions
+from flows.practices import emotions, next_steps
 from flows.dialogue import safety
 from flows.lib import markup, scales
 from flows.lib.content import ThoughtContent, Trap
@@ -52,6 +52,7 @@ from flows.dialogue.core import (
     Reply,
     Step,
     in_rows,
+    written_or_skipped,
 )
 
 # Steps
@@ -126,6 +127,12 @@ def read_mode(ctx: Ctx, answer: Answer) -> None:
     if answer.choice not in (FULL, QUICK):
         raise Invalid("thought/mode_tap")
     ctx.data["quick"] = answer.choice == QUICK
+
+
+def after_mode(ctx: Ctx) -> str | None:
+    """Their words may have come with them (a message they chose to write down): that is
+    the situation, and the record goes on from there."""
+    return after_situation(ctx) if ctx.data.get("situation") else SITUATION
 
 
 def mode_options(ctx: Ctx) -> OptionRows:
@@ -285,13 +292,10 @@ def trap_variables(ctx: Ctx) -> dict[str, Any]:
 
 
 def read_evidence(field: str):
+    written = written_or_skipped(field, "thought/evidence_tap", SKIP)
+
     def read(ctx: Ctx, answer: Answer) -> list[Reply] | None:
-        if answer.choice == SKIP:
-            ctx.data[field] = None
-        elif not answer.text:
-            raise Invalid("thought/evidence_tap")
-        else:
-            ctx.data[field] = answer.text
+        written(ctx, answer)
         if field == EVIDENCE_FOR and not ended_for_safety(ctx):
             # The Socratic questions for the next step, in a message of their own.
             return [Reply(ctx.render("thought/questions", questions=questions(ctx)))]
@@ -427,11 +431,14 @@ def finish(ctx: Ctx) -> list[Reply]:
             return [Reply(ctx.render("thought/not_a_trap", kept=ctx.keeps, abuse=safety.abuse_line(lines)))]
         return [Reply(ctx.render("thought/kind_end", kept=ctx.keeps))]
     ctx.record("thought", data)
-    return [*summary(ctx, data), Reply(ctx.render("thought/saved", kept=ctx.keeps, d=data))]
+    # Next: the lesson on the trap they picked (or on thinking traps), and a calm check-in.
+    lesson = next_steps.lesson(ctx, [*data["trap_ids"], "thinking_traps"])
+    offer = next_steps.rows(lesson, next_steps.go(ctx, "checkin"))
+    return [*summary(ctx, data), Reply(ctx.render("thought/saved", kept=ctx.keeps, d=data), offer)]
 
 
 STEPS = [
-    Step(MODE, "thought/mode", read_mode, SITUATION, options=mode_options),
+    Step(MODE, "thought/mode", read_mode, after_mode, goes_to=(SITUATION, THOUGHT, EMOTIONS), options=mode_options),
     Step(SITUATION, "thought/situation", read_situation, after_situation, goes_to=(THOUGHT, EMOTIONS), fills="situation",
          variables=lambda ctx: position(ctx, SITUATION)),
     Step(EMOTIONS, "thought/emotions", read_emotions, after_emotions, goes_to=(EMOTIONS, THOUGHT, INTENSITY, STRONGEST),

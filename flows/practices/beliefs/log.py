@@ -14,7 +14,7 @@ filter), /export lists them apart, /delete counts them, and /progress counts the
 
 from __future__ import annotations
 
-from flows.dialogue.core import Answer, Button, Ctx, Due, Flow, Invalid, Option, OptionRows, Reply, Step
+from flows.dialogue.core import Answer, Button, Ctx, Due, Flow, Option, OptionRows, Reply, Step, written_or_skipped
 from flows.dialogue.registry import GlobalButton, Pressed, recurring
 from flows.lib import schedule
 from flows.practices.beliefs.common import ENDS, KIND, LOG_FLOW, LOG_KIND, NUDGE, latest_belief, shown
@@ -36,13 +36,7 @@ def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
     return [], NOTE
 
 
-def read_note(ctx: Ctx, answer: Answer) -> None:
-    if answer.choice == SKIP:
-        ctx.data["skipped"] = True
-        return
-    if not answer.text:
-        raise Invalid("beliefs/log_note_tap")
-    ctx.data["note"] = answer.text
+read_note = written_or_skipped("note", "beliefs/log_note_tap", SKIP)
 
 
 def note_variables(ctx: Ctx) -> dict:
@@ -55,7 +49,7 @@ def note_options(ctx: Ctx) -> OptionRows:
 
 
 def finish(ctx: Ctx) -> list[Reply]:
-    if ctx.data.get("skipped"):
+    if ctx.data.get("note") is None:  # skipped
         return [Reply(ctx.render("beliefs/log_skipped"))]
     data = {"note": ctx.data.get("note"), "belief": ctx.data.get("belief"), "hidden": sorted(ctx.hidden)}
     if ctx.risk & ENDS:

@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import Any
 
 from flows.dialogue import safety
-from flows.dialogue.core import Answer, Ctx, Entry, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
+from flows.dialogue.core import Answer, Ctx, Entry, Flow, Goto, Invalid, Option, OptionRows, Reply, Step, written_or_skipped
 from flows.lib import places, scales
 from flows.practices.fields import NO_WORDS, YES_WORDS
 from flows.practices.beliefs.common import ENDS, FLOW, KIND, BeliefsContent, Family, shown
@@ -250,13 +250,7 @@ def read_rating(field: str):
     return read
 
 
-def read_evidence(ctx: Ctx, answer: Answer) -> None:
-    if answer.choice == SKIP:
-        ctx.data["evidence"] = None
-        return
-    if not answer.text:
-        raise Invalid("beliefs/evidence_tap")
-    ctx.data["evidence"] = answer.text
+read_evidence = written_or_skipped("evidence", "beliefs/evidence_tap", SKIP)
 
 
 def read_balanced(ctx: Ctx, answer: Answer) -> None:

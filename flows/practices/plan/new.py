@@ -11,6 +11,7 @@ from itertools import pairwise
 from flows.dialogue.core import Answer, Ctx, Due, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
 from flows.lib import scales
 from flows.lib.content import LEVELS, Activities
+from flows.practices import next_steps
 from flows.practices.plan import listing, when
 from flows.practices.plan.common import DONE, KIND, PLANNED, REMINDER, activities, shown_label
 
@@ -168,7 +169,8 @@ def finish(ctx: Ctx) -> list[Reply]:
     # Kept until its reminder is answered, whatever they chose about keeping entries.
     entry = ctx.record(KIND, entry_data, always=True)
     ctx.schedule(Due(f"plan:{entry.id}:{data['when']}", REMINDER, data["when"], ref=entry.id))
-    return [Reply(ctx.render("plan/saved", label=shown_label(entry_data), when=data["when"], kept=ctx.keeps))]
+    offer = next_steps.rows(next_steps.go(ctx, "plans"), next_steps.go(ctx, "checkin"))
+    return [Reply(ctx.render("plan/saved", label=shown_label(entry_data), when=data["when"], kept=ctx.keeps), offer)]
 
 
 def cancelled(ctx: Ctx) -> list[Reply]:

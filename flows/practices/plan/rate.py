@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flows.dialogue.core import Answer, Ctx, Flow, Reply, Step
 from flows.lib import scales
-from flows.practices import mood
+from flows.practices import mood, next_steps
 from flows.practices.plan.common import DONE, KIND, RATE_FLOW, REMINDER, refusal, reminder_buttons, shown_label, usable
 
 PLEASURE, MASTERY, MOOD = "pleasure", "mastery", "mood"
@@ -47,17 +47,19 @@ def finish(ctx: Ctx) -> list[Reply]:
         ctx.update(entry)
     else:
         ctx.forget(entry)  # kept only until its reminder was answered
+    low = entry.data["mood"] <= mood.LOW
     said = ctx.render(
         "plan/rated",
         predicted=entry.data.get("predicted"),
         pleasure=entry.data["pleasure"],
         mastery=entry.data["mastery"],
         kept=ctx.keeps,
+        low=low,
     )
-    replies = [Reply(said)]
-    if entry.data["mood"] <= mood.LOW:
-        replies.append(Reply(ctx.render("mood/low")))
-    return replies
+    if low:  # met first ("That sounds like a hard time"), then a check-in or a thought record
+        return [Reply(said), Reply(ctx.render("mood/low"), next_steps.rows(next_steps.go(ctx, "checkin"), next_steps.go(ctx, "thought")))]
+    # A finished activity: what helped, and the next one.
+    return [Reply(said, next_steps.rows(next_steps.helped(ctx, entry), next_steps.go(ctx, "plan")))]
 
 
 def cancelled(ctx: Ctx) -> list[Reply]:
