@@ -34,7 +34,7 @@ from flows.dialogue import safety
 from flows.dialogue.safety import Line
 from flows.lib import markup
 from flows.lib.content import CONTENT_DIR, HELP_GROUPS, Activities, Content, Exercises, SafetyPlanContent, ThoughtContent
-from flows.practices import crisis, experiment, help, journal, progress, safetyplan, thought
+from flows.practices import crisis, experiment, help, journal, next_steps, progress, safetyplan, thought
 from flows.practices.beliefs import common as beliefs_common
 from flows.practices.beliefs import log as beliefs_log
 from flows.practices.beliefs import worksheet
@@ -183,7 +183,7 @@ def samples(content: Content) -> dict[str, list[Any]]:
         "next_day": [True, False], "none_left": [True, False], "reliable": [True, False], "due": [True, False],
         "finished": [True, False], "review": [True, False], "reviewed": [True, False], "act": [True, False],
         "emergency_first": [True, False], "last": [True, False], "plan": [True, False],
-        "again": [True, False], "done": [False, True], "typed": [LONG, "25:99"],
+        "again": [True, False], "done": [False, True], "good": [True, False], "typed": [LONG, "25:99"],
         # the person
         "settings": settings_variants(content),
         "data": [{"emotions": EMOTIONS, "stopped": True, "consent_withdrawn": True}, {}],
@@ -408,6 +408,7 @@ def for_template(content: Content) -> dict[str, dict[str, list[Any]]]:
         "data/": {"plan": [True, False]},
         "learn/page": {"lesson": content.of(Lessons).lesson[:1], "page": [1]},
         "journal/hidden_words": {"words": [LONG[:300]], "kind": ["Thought record"], "when": ["Tue 24 Nov, 21:30"]},
+        "next/helped_saved": {"said": [cut(LONG, next_steps.SHOWN_CHARS), None]},
     }
 
 
