@@ -315,3 +315,15 @@ async def test_the_journal_filters_stay_readable_on_a_phone(chat: Chat):
     labels = [button.label for row in rows for button in row]
     records = chat.engine.content.records
     assert len([label for label in labels if label.lstrip("✓ ") in {chat.engine.content.button(f"journal_{k}") for k in records}]) == len(records)
+
+
+async def test_hidden_words_longer_than_telegram_takes_come_in_parts(ana: Chat, storage):
+    await set_up(ana)
+    state = await storage.load(7, 7)
+    steps = [{"text": f"{n} " + "s" * 197, "when": "2026-11-25T10:00:00+00:00"} for n in range(40)]  # forty looks back
+    state.changes.saves = [Entry(1, "solve", "2026-11-24T12:00:00+00:00", {"problem": "the rent", "steps": steps, "hidden": ["steps"]})]
+    await storage.save(state)
+    await ana.send("/journal")
+    await ana.press("Show hidden words: Problem solving, Tue 24 Nov, 12:00")
+    assert len(ana.replies) == 3 and all(markup.visible_length(r.text) <= 4096 for r in ana.replies)
+    assert "".join(r.text for r in ana.replies).count("s" * 197) == 40  # every word, in order

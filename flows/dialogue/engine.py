@@ -513,6 +513,7 @@ class Engine(SafetyDetour):
         """Groups get the commands and buttons meant for them (/crisis) and a pointer to a
         private chat for the rest; nothing is stored."""
         ctx = Ctx.bare(self.content, self.clock(), records=self.registry.records)
+        ctx.state.language = incoming.language  # countries to tap, the likeliest first
         if incoming.kind == "command":
             command = self.registry.commands.get(incoming.command)
             if command is not None and command.groups:

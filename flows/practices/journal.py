@@ -72,6 +72,23 @@ def _said(value: object) -> str:
     return str(value)
 
 
+HIDDEN_PART_CHARS = 3000  # a field longer than this (many steps) comes in parts, under Telegram's 4096
+
+
+def _parts(words: str) -> list[str]:
+    """A field's words in parts Telegram takes, split between lines where it can."""
+    parts: list[str] = []
+    for line in words.splitlines() or [words]:
+        while len(line) > HIDDEN_PART_CHARS:
+            parts.append(line[:HIDDEN_PART_CHARS])
+            line = line[HIDDEN_PART_CHARS:]
+        if parts and len(parts[-1]) + 1 + len(line) <= HIDDEN_PART_CHARS:
+            parts[-1] += "\n" + line
+        else:
+            parts.append(line)
+    return parts
+
+
 class _Fields(dict):
     """An entry's fields for a template: one an older entry lacks reads as None (and is
     not added, so `"note" in fields` still tells a hidden note from none)."""
@@ -120,7 +137,7 @@ def press_show_hidden(ctx: Ctx, argument: str) -> Pressed:
     entry = next((e for e in ctx.history if argument.isdigit() and e.id == int(argument)), None)
     if entry is None:
         return Pressed([Reply(ctx.render("journal/not_yours"))])
-    words = [_said(v) for k, v in entry.data.items() if k in entry.data.get("hidden", []) and v]
+    words = [part for k, v in entry.data.items() if k in entry.data.get("hidden", []) and v for part in _parts(_said(v))]
     title, when = ctx.content.records[entry.kind].title, _when(ctx, entry.at)
     return Pressed([Reply(ctx.render("journal/hidden_words", words=w, kind=title, when=when, first=i == 0)) for i, w in enumerate(words)])
 
