@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -26,6 +28,15 @@ from flows.registry import REGISTRY
 CONSOLE_USER = 1  # one person at this terminal
 
 
+def terminal_language() -> str:
+    """The terminal's language, as Telegram gives an app's ("en_GB.UTF-8" -> "en-GB")."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").split(".")[0].split("@")[0]
+        if value and value not in ("C", "POSIX"):
+            return value.replace("_", "-")
+    return ""
+
+
 class Console:
     def __init__(self, engine: Engine, output: TextIO) -> None:
         self.engine = engine
@@ -34,6 +45,7 @@ class Console:
         self.timers: list = []  # timed steps waiting (cancelled when the console ends)
         self.printed = 0  # numbers the messages printed, as a chat numbers its messages
         self.edited = markup.to_plain(engine.content.render("console/edited"))
+        self.language = terminal_language()
 
     async def show(self, replies: list[Reply], source: int | None = None) -> bool:
         """Print replies; one that edits `source` (the message the input came from) is
@@ -85,6 +97,7 @@ class Console:
         return Incoming(CONSOLE_USER, CONSOLE_USER, "text", text=line.rstrip("\n"))
 
     async def say(self, incoming: Incoming) -> None:
+        incoming = replace(incoming, language=incoming.language or self.language)
         await self.engine.handle(incoming, lambda replies: self.show(replies, incoming.message_id))
 
 

@@ -91,6 +91,7 @@ def to_incoming(update: Update, bot_username: str) -> Incoming | None:
             private=chat is None or chat.type == ChatType.PRIVATE,
             update_id=update.update_id,
             message_id=query.message.message_id if query.message else None,
+            language=query.from_user.language_code or "",
         )
     message = update.message or update.edited_message
     if message is None or message.from_user is None:
@@ -100,6 +101,7 @@ def to_incoming(update: Update, bot_username: str) -> Incoming | None:
         "chat_id": message.chat.id,
         "private": message.chat.type == ChatType.PRIVATE,
         "update_id": update.update_id,
+        "language": message.from_user.language_code or "",
     }
     if update.edited_message is not None:
         return Incoming(kind="edited", text=message.text or message.caption or "", **base)

@@ -260,6 +260,19 @@ def tomorrow_at(hour: int, minute: int = 0, zone: str = "Europe/London") -> date
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=here).astimezone(timezone.utc)
 
 
+async def journal_pages(person, command: str = "/journal") -> list[str]:
+    """The journal page by page ([Older ›] until the last): each page's text as the person
+    sees it. `person` is a Chat or a Person."""
+    pages = []
+    replies = await person.send(command)
+    while True:
+        first = replies[0]
+        pages.append(first.text if hasattr(first, "message_id") else markup.visible_text(first.text))
+        if "Older ›" not in person.labels():
+            return pages
+        replies = await person.press("Older ›")
+
+
 # --- the console, through a pipe -----------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -263,7 +263,7 @@ async def test_a_disclosure_at_a_grounding_step_gets_the_risk_response_and_can_c
     assert entry.data["hidden"] == ["noticed"]
     await chat.send("/journal")
     assert "Noticed: (hidden)" in chat.text and "kill myself" not in chat.text
-    assert f"Show hidden words (#{entry.id})" in chat.labels()
+    assert "Show hidden words: Check-in, Tue 24 Nov, 12:00" in chat.labels()  # plain words, not an id
 
 
 async def test_a_restart_part_way_carries_on_where_they_were(chat: Chat, engine_factory):

@@ -90,3 +90,14 @@ async def test_console_taps_name_the_message_they_are_on(engine):
     assert console.read("1").message_id == 2 and "(edited) Pick again" in console.output.getvalue()
     await console.show([question])
     assert console.read("1").message_id == 3
+
+
+def test_console_shows_the_crisis_card_then_more_lines_and_the_terminals_countries_first(tmp_path: Path):
+    result = run_console(tmp_path, ["Need help now?", "/crisis GB", "More help lines", "/help", "More practices"],
+                         LANG="de_DE.UTF-8")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # No country yet: the worldwide directories, then countries, German-speaking ones first.
+    assert "Find A Helpline" in out and "[1] Germany" in out and out.index("] Austria") < out.index("] United States")
+    assert "116 123" in out and "] More help lines" in out and "Childline" in out  # one screen, then a tap
+    assert "/mood" in out and "] More practices" in out and "/experiment" in out  # /help, then the rest

@@ -200,7 +200,8 @@ async def test_withdrawing_consent_keeps_the_safety_plan(ana: Person):
     await ana.press("Keep my entries: on")
     replies = await ana.press("No, don't keep them")
     assert "still here" in ana.transcript(replies) and "/delete" in ana.transcript(replies)
-    replies = await ana.send("/crisis")
+    await ana.send("/crisis")
+    replies = await ana.press("My safety plan")  # still theirs, a tap from the crisis card
     assert "my friend Jo" in ana.transcript(replies) and "Emergency: 999" in ana.transcript(replies)
 
 

@@ -15,7 +15,7 @@ from flows.lib import markup
 from flows.lib.content import Content
 from flows.practices import experiment
 from flows.practices.experiment import Examples
-from tests.conftest import CONSOLE_SET_UP, Chat, Clock, log_mood, run_console, set_up
+from tests.conftest import CONSOLE_SET_UP, Chat, Clock, journal_pages, log_mood, run_console, set_up
 
 BELIEF = "If I speak up in the meeting, people will think I'm stupid"
 PREDICTION = "My voice will shake and someone will laugh"
@@ -650,10 +650,9 @@ async def test_a_journal_page_of_the_longest_experiments_stays_under_telegrams_l
         await ana.send("/experiment")
         await ana.press("How it went")
         await look_back(ana, outcome=LONG, compared="Not at all", learned=LONG, after="10")
-    await ana.send("/journal experiments")
-    [page] = ana.replies
-    assert ana.text.count("Predicted: ") == 5 and "…" in ana.text
-    assert markup.visible_length(page.text) < 4096  # as Telegram counts it, after the HTML is parsed
+    pages = await journal_pages(ana, "/journal experiments")
+    assert "".join(pages).count("Predicted: ") == 5 and "…" in "".join(pages)  # every one, page by page
+    assert all(len(page) <= 400 for page in pages)  # each one phone screen
 
 
 async def test_export_includes_experiments(ana: Chat):

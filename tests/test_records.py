@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 
 from bot.scheduler import Ticker
+from flows.dialogue.core import Entry
 from flows.lib import markup
 from tests.conftest import Chat, Clock, log_mood, set_up, texts
 
@@ -171,11 +172,11 @@ async def test_the_journal_pages_newest_first(ana: Chat, clock: Clock):
     await log_moods(ana, clock, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 5])
     await ana.send("/journal")
     first = ana.text
-    assert "page 1 of 3" in first and first.index("5/10") < first.index("0/10") < first.index("10/10")
+    assert "(1–3 of 12)" in first and first.index("5/10") < first.index("0/10") < first.index("10/10")
     await ana.press("Older ›")
-    assert "page 2 of 3" in ana.text and "7/10" in ana.text
+    assert "(4–6 of 12)" in ana.text and "7/10" in ana.text
     await ana.press("‹ Newer")
-    assert "page 1 of 3" in ana.text
+    assert "(1–3 of 12)" in ana.text
 
 
 async def test_the_journal_filters_by_kind_and_says_when_empty(ana: Chat, clock: Clock):
@@ -274,7 +275,8 @@ async def test_a_flagged_note_is_kept_but_never_shown_back_in_the_journal(ana: C
     assert "Are you safe right now?" in ana.text
     await ana.send("/journal")
     assert "kill myself" not in ana.text and "(note hidden)" in ana.text
-    await ana.press("Show hidden words (#1)")
+    assert "Show hidden words: Mood, Tue 24 Nov, 12:00" in ana.labels()  # its kind and time, not an id
+    await ana.press("Show hidden words: Mood, Tue 24 Nov, 12:00")
     assert "i want to kill myself tonight" in ana.text  # theirs, when they ask
 
 
@@ -290,6 +292,20 @@ async def test_a_practice_ending_on_a_flagged_answer_says_its_closing_words_afte
     assert "Saved" not in ana.text
 
 
+async def test_hidden_words_of_every_kind_show_as_typed_one_message_a_field(ana: Chat, storage):
+    """Their own flagged words, when they tap to see them: lists a line each, never data."""
+    await set_up(ana)
+    state = await storage.load(7, 7)
+    state.changes.saves = [Entry(1, "solve", "2026-11-24T12:00:00+00:00", {
+        "problem": "the rent", "ideas": [{"text": "ask Jo", "helpful": 3}, {"text": "sell the bike"}],
+        "steps": [], "hidden": ["problem", "ideas"]})]
+    await storage.save(state)
+    await ana.send("/journal")
+    await ana.press("Show hidden words: Problem solving, Tue 24 Nov, 12:00")
+    first, second = (markup.visible_text(r.text) for r in ana.replies)
+    assert first.startswith("Your hidden words") and first.endswith("\nthe rent") and second == "ask Jo\nsell the bike"
+
+
 async def test_the_journal_filters_stay_readable_on_a_phone(chat: Chat):
     """One filter per kind of entry, at most three to a row (ten in two rows were too narrow)."""
     await set_up(chat)
@@ -299,3 +315,15 @@ async def test_the_journal_filters_stay_readable_on_a_phone(chat: Chat):
     labels = [button.label for row in rows for button in row]
     records = chat.engine.content.records
     assert len([label for label in labels if label.lstrip("✓ ") in {chat.engine.content.button(f"journal_{k}") for k in records}]) == len(records)
+
+
+async def test_hidden_words_longer_than_telegram_takes_come_in_parts(ana: Chat, storage):
+    await set_up(ana)
+    state = await storage.load(7, 7)
+    steps = [{"text": f"{n} " + "s" * 197, "when": "2026-11-25T10:00:00+00:00"} for n in range(40)]  # forty looks back
+    state.changes.saves = [Entry(1, "solve", "2026-11-24T12:00:00+00:00", {"problem": "the rent", "steps": steps, "hidden": ["steps"]})]
+    await storage.save(state)
+    await ana.send("/journal")
+    await ana.press("Show hidden words: Problem solving, Tue 24 Nov, 12:00")
+    assert len(ana.replies) == 3 and all(markup.visible_length(r.text) <= 4096 for r in ana.replies)
+    assert "".join(r.text for r in ana.replies).count("s" * 197) == 40  # every word, in order

@@ -210,7 +210,9 @@ async def test_the_plan_comes_with_crisis_and_from_the_risk_response(chat: Chat)
     await set_up(chat)
     await build_plan(chat)
     await chat.send("/crisis")
-    assert "116 123" in chat.replies[0].text and "my niece, the sea" in chat.text
+    assert "116 123" in chat.replies[0].text and "my niece, the sea" not in chat.text  # one screen: the numbers
+    await chat.press("My safety plan")
+    assert "my niece, the sea" in chat.text
     await chat.send(SUICIDAL)
     await chat.press("Safe for now")
     await chat.press("My safety plan")

@@ -122,6 +122,7 @@ class Incoming:
     # The message it came from: a pressed button's message, or the message whose timed step
     # ran out. None: typed, or an adapter that cannot tell (nothing is then edited).
     message_id: int | None = None
+    language: str = ""  # their app's language tag, if the adapter knows it ("en", "en-GB")
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ class UserState:
     # Loaded only when a step needs it (the journal, an export, a plan's suggestions):
     history: list[Entry] | None = None  # every entry, newest first
     extra: dict[str, Any] = field(default_factory=dict)  # more loaded for one command (an export)
+    language: str = ""  # this update's language tag from their app (never stored): which countries first
     changes: Changes = field(default_factory=Changes)
 
     def next_question(self) -> int:

@@ -170,6 +170,7 @@ class Engine(SafetyDetour):
                 await deliver([])
                 return []
             state.chat_id = incoming.chat_id
+            state.language = incoming.language
             state.active = incoming.kind != "blocked"
             if incoming.update_id is not None:
                 state.last_update_id = incoming.update_id
@@ -521,6 +522,7 @@ class Engine(SafetyDetour):
         """Groups get the commands and buttons meant for them (/crisis) and a pointer to a
         private chat for the rest; nothing is stored."""
         ctx = Ctx.bare(self.content, self.clock(), records=self.registry.records)
+        ctx.state.language = incoming.language  # countries to tap, the likeliest first
         if incoming.kind == "command":
             command = self.registry.commands.get(incoming.command)
             if command is not None and command.groups:

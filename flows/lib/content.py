@@ -138,11 +138,22 @@ class International(_Strict):
     directory: list[Directory]
 
 
+HELP_GROUPS = ("everyday", "practices", "progress", "settings", "data")  # /help, then a button each
+
+
 class CommandInfo(_Strict):
     name: str
     menu: str  # the short description in Telegram's command menu
     help: str  # the line in /help
     groups: bool = False  # also offered in group chats
+    group: str = "practices"  # where /help lists it: one of HELP_GROUPS ("everyday": on /help itself)
+
+    @field_validator("group")
+    @classmethod
+    def _help_group(cls, value: str) -> str:
+        if value not in HELP_GROUPS:
+            raise ValueError(f"group is one of {', '.join(HELP_GROUPS)}")
+        return value
 
     @field_validator("name")
     @classmethod
@@ -307,6 +318,7 @@ class Exercise(_Strict):
     _label = field_validator("name")(short_text(28))
 
     about: str
+    _about = field_validator("about")(short_text(60))  # every exercise's, on one screen
     safeguard: str
     closing: str
     rounds: int = 1

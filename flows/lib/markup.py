@@ -8,9 +8,12 @@ Telegram adapter falls back to plain text if a message is ever refused.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from html.parser import HTMLParser
+from typing import Any
 
 TELEGRAM_TEXT_LIMIT = 4096
+SCREEN_CHARS = 400  # VOICE.md: a message fits one phone screen (visible characters)
 ALLOWED_TAGS = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
     "a", "code", "pre", "blockquote", "tg-emoji",
@@ -95,3 +98,36 @@ def shorten(text: str | None, limit: int) -> str | None:
     if text is None or len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"
+
+
+def pack(render: Callable[[list[Any], bool], str], items: list[Any], limit: int = SCREEN_CHARS) -> list[str]:
+    """`items` in order, in as few messages as fit `limit` visible characters each:
+    `render(some_items, first)` words one message (`first`: the first of them). An item too
+    long for a message of its own still gets one: nothing is left out."""
+    messages: list[str] = []
+    current: list[Any] = []
+    for item in items:
+        if current and visible_length(render([*current, item], not messages)) > limit:
+            messages.append(render(current, not messages))
+            current = []
+        current.append(item)
+    if current or not messages:
+        messages.append(render(current, not messages))
+    return messages
+
+
+def fit(render: Callable[[int], str], least: int, most: int, limit: int = SCREEN_CHARS) -> str:
+    """`render(cap)` words a message with each of someone's answers cut to `cap` characters:
+    the message with the longest cap from `least` to `most` that fits `limit` visible
+    characters (or, if none does, with `least`)."""
+    text = render(most)
+    if visible_length(text) <= limit:
+        return text
+    low, high = least, most - 1
+    while low < high:  # the longest cap that fits, if any
+        middle = (low + high + 1) // 2
+        if visible_length(render(middle)) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return render(low)

@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import get_timezone_location
 
@@ -203,6 +203,37 @@ def country_name(code: str) -> str:
         return _countries()[code.strip().upper()]
     except KeyError:
         raise ValueError(f"not a country code: {code!r}") from None
+
+
+_SPOKEN = ("official", "de_facto_official")
+
+
+def likely_countries(codes: list[str], language: str | None, most_used: list[str]) -> list[str]:
+    """`codes` in the order someone is likeliest to need, from their app's language tag
+    (Telegram's language_code: "en", "en-GB", "pt-br"): the tag's region first ("GB"), or
+    the language's likeliest one ("de" -> DE); then where the language is an official one
+    (Germany, Austria, Switzerland for "de"); then `most_used`; then the rest by name.
+
+    >>> likely_countries(["AT", "CH", "DE", "GB", "US"], "de", ["US", "GB"])
+    ['DE', 'AT', 'CH', 'US', 'GB']
+    """
+    region, speaks = None, ""
+    if language:
+        try:
+            locale = Locale.parse(language.replace("-", "_"))
+        except (UnknownLocaleError, ValueError, TypeError):
+            locale = None
+        if locale is not None:
+            speaks = locale.language
+            region = locale.territory or (get_global("likely_subtags").get(speaks) or "").rpartition("_")[2] or None
+    spoken = get_global("territory_languages")
+    rank = {code: i for i, code in enumerate(most_used)}
+
+    def order(code: str) -> tuple:
+        speaking = (spoken.get(code, {}).get(speaks) or {}).get("official_status") in _SPOKEN
+        return (code != region, not speaking, rank.get(code, len(rank)), country_name(code))
+
+    return sorted(codes, key=order)
 
 
 def suggest_timezones(code: str, limit: int = 4) -> list[str]:

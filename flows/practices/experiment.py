@@ -368,7 +368,7 @@ def finish_new(ctx: Ctx) -> list[Reply]:
     ctx.schedule(Due(f"{REMINDER}:{entry.id}:{data['when']}", REMINDER, data["when"], ref=entry.id))
     ctx.schedule(Due(f"{FOLLOW_UP}:{entry.id}:{follow}", FOLLOW_UP, follow, ref=entry.id))
     said = ctx.render("experiment/saved", when=data["when"], follow_up=follow,
-                      prediction=shown(data, "prediction"), kept=ctx.keeps)  # fmt: skip
+                      prediction=shown(data, "prediction", SUMMARY_CHARS), kept=ctx.keeps)  # fmt: skip
     return [Reply(said)]
 
 

@@ -22,7 +22,7 @@ from functools import partial
 
 from flows.dialogue.core import Button, Ctx, Document, Due, Entry, Reply
 from flows.dialogue.registry import Command, GlobalButton, Practice, Pressed, recurring
-from flows.lib import chart, schedule
+from flows.lib import chart, markup, schedule
 from flows.practices.check import Questionnaires
 
 DAYS = 30
@@ -87,11 +87,26 @@ def show(ctx: Ctx, args: str) -> list[Reply]:
     seen = facts(ctx)
     if len(seen["moods"]) < ENOUGH_MOODS and not seen["scores"]:
         return [Reply(ctx.render("progress/little", moods=len(seen["moods"]), needed=ENOUGH_MOODS, kept=ctx.keeps))]
-    details = Reply(ctx.render("progress/details", **seen))
+    details = [Reply(text) for text in markup.pack(lambda shown, first: ctx.render("progress/details", parts=shown, **seen), _parts(seen))]
     if ctx.settings.weekly is None and not ctx.settings.weekly_offered:
         ctx.settings.weekly_offered = True  # asked once; /settings has it always
-        details = Reply(details.text, ((Button(ctx.button("weekly_on"), data="g:weekly_on"),),))
-    return [Reply(ctx.render("progress/chart", **seen), document=_chart(ctx, seen)), details]
+        details[-1] = Reply(details[-1].text, ((Button(ctx.button("weekly_on"), data="g:weekly_on"),),))
+    return [Reply(ctx.render("progress/chart", **seen), document=_chart(ctx, seen)), *details]
+
+
+def _parts(seen: dict) -> list[str]:
+    """The lines the details have something to say in, in order (a screen each, as many as it takes)."""
+    has = {
+        "counts": True,
+        "experiments": seen["experiments"],
+        "solved": seen["solved"],
+        "beliefs": seen["counts"]["belief"] or seen["counts"]["belief_log"],
+        "traps": seen["traps"],
+        "checkins": seen["checkin_before"] is not None,
+        "activities": seen["expected"] is not None,
+        "best": seen["best"],
+    }
+    return [part for part, there in has.items() if there]
 
 
 def _chart(ctx: Ctx, seen: dict) -> Document:

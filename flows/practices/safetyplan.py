@@ -8,6 +8,7 @@ with /crisis and from the risk response. The sections themselves are content
 
 from __future__ import annotations
 
+from flows.lib import markup
 from flows.lib.content import PlanSection, SafetyPlanContent
 from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
 from flows.dialogue.detour import plain
@@ -21,13 +22,19 @@ def sections(ctx: Ctx) -> list[PlanSection]:
     return ctx.content.of(SafetyPlanContent).section
 
 
-def show_plan(ctx: Ctx) -> Reply:
-    return Reply(ctx.render("safetyplan/plan", plan=ctx.safety_plan, sections=sections(ctx)))
+def show_plan(ctx: Ctx) -> list[Reply]:
+    """Their plan, whole: its sections in as few messages as fit a phone screen each (a
+    section longer than a screen has a message of its own; nothing of theirs is cut)."""
+
+    def render(shown: list[PlanSection], first: bool) -> str:
+        return ctx.render("safetyplan/plan", plan=ctx.safety_plan, sections=shown, first=first)
+
+    return [Reply(text) for text in markup.pack(render, sections(ctx))]
 
 
 def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
     if ctx.safety_plan:
-        return [show_plan(ctx)], MENU
+        return show_plan(ctx), MENU
     ctx.data["index"] = 0
     return [Reply(ctx.render("safetyplan/intro"))], SECTION
 
@@ -35,7 +42,7 @@ def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
 def finish(ctx: Ctx) -> list[Reply]:
     if not ctx.data.get("changed"):
         return [Reply(ctx.render("safetyplan/unchanged"))]
-    return [show_plan(ctx), Reply(ctx.render("safetyplan/saved"))]
+    return [*show_plan(ctx), Reply(ctx.render("safetyplan/saved"))]
 
 
 # ---------------------------------------------------------------- menu and picking

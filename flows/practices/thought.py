@@ -11,15 +11,17 @@ The full record follows the seven columns, and each prompt says where they are (
    "More" button for every trap, a "What's this?" button for each (its explanation shows
    in the question's own message), and "Not sure";
 4. what supports the thought (skippable);
-5. what doesn't quite fit it, helped by Socratic questions for the traps they picked
-   (skippable);
+5. what doesn't quite fit it (skippable), helped by Socratic questions for the traps they
+   picked, in a message of their own just before it;
 6. a balanced alternative (or, when the thought is accurate, what could help);
-7. belief in the thought and the strongest emotion again (skippable), then a summary card.
+7. belief in the thought and the strongest emotion again (skippable), then a summary in two
+   cards (what happened; looking again), each on one screen.
 
 The quick version is the situation, the thought, the trap and a balanced thought.
 
-Their thought is quoted back at the later steps, unless the risk screen flagged it: then it
-is never quoted (not in a prompt, the summary or /journal). The engine marks a flagged step
+Their thought is quoted back at the later steps, cut with "…" so the question stays on one
+screen, unless the risk screen flagged it: then it is never quoted (not in a prompt, the
+summary or /journal). The engine marks a flagged step
 in ctx.data["hidden"] before the step reads the answer, and notes the kinds in the practice
 (`ctx.risk`). The engine's safety detour answers the risk itself; what is left to this flow
 is never to challenge it: once a message in it spoke of suicide, self-harm or being hurt by
@@ -66,7 +68,9 @@ DONE, SKIP, UNSURE, MORE = "done", "skip", "unsure", "more"
 PICK, EXPLAIN = "t", "w"  # "t:<trap id>" toggles a trap, "w:<trap id>" explains it
 
 SUGGESTED = 4  # traps offered before "More"
-QUOTE_CHARS = 300  # a quoted answer in the summary card
+QUOTE_CHARS = 300  # a quoted answer in the summary cards, at most (cut further to fit a screen)
+LEAST_CHARS = 40  # the shortest a quoted answer is cut to, to fit a summary card
+STEP_QUOTE_CHARS = 100  # their thought, quoted in a question (a reminder: the question fits one screen)
 EMOTION_CHARS = 40
 TRAP_QUESTIONS = 2  # Socratic questions from the traps they picked
 QUESTIONS = 3  # in all, with general ones
@@ -94,9 +98,9 @@ def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
 # ------------------------------------------------------------------ what is flagged
 
 
-def quote(ctx: Ctx) -> str | None:
-    """Their thought, to quote back; None when it must not be quoted."""
-    return None if "thought" in ctx.hidden else ctx.data.get("thought")
+def quote(ctx: Ctx, limit: int = STEP_QUOTE_CHARS) -> str | None:
+    """Their thought, to quote back, cut to `limit` ("…"); None when it must not be quoted."""
+    return None if "thought" in ctx.hidden else markup.shorten(ctx.data.get("thought"), limit)
 
 
 # What ends the record for safety: being hurt is not a thinking trap, and a thought of
@@ -301,7 +305,16 @@ def trap_variables(ctx: Ctx) -> dict[str, Any]:
 
 
 def read_evidence(field: str):
-    return written_or_skipped(field, "thought/evidence_tap", SKIP)
+    written = written_or_skipped(field, "thought/evidence_tap", SKIP)
+
+    def read(ctx: Ctx, answer: Answer) -> list[Reply] | None:
+        written(ctx, answer)
+        if field == EVIDENCE_FOR and not ended_for_safety(ctx):
+            # The Socratic questions for the next step, in a message of their own.
+            return [Reply(ctx.render("thought/questions", questions=questions(ctx)))]
+        return None
+
+    return read
 
 
 def skip_options(ctx: Ctx) -> OptionRows:
@@ -328,8 +341,7 @@ def questions(ctx: Ctx) -> list[str]:
 
 def evidence_variables(step: str):
     def variables(ctx: Ctx) -> dict[str, Any]:
-        more = {"questions": questions(ctx)} if step == EVIDENCE_AGAINST else {}
-        return {**position(ctx, step), "quote": quote(ctx), **more}
+        return {**position(ctx, step), "quote": quote(ctx)}
 
     return variables
 
@@ -395,20 +407,30 @@ def cut(text: str | None, limit: int = QUOTE_CHARS) -> str | None:
     return markup.shorten(text, limit)
 
 
-def summary_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """The entry as the summary card shows it: long answers cut, hidden ones left out (None)."""
+def summary_fields(data: dict[str, Any], limit: int = QUOTE_CHARS) -> dict[str, Any]:
+    """The entry as the summary cards show it: answers cut to `limit`, the feelings and the
+    traps each as one line, hidden ones left out (None)."""
     hidden = set(data["hidden"])
     shown = {}
     for name, value in data.items():
         if name in hidden:
             shown[name] = None
         elif isinstance(value, str):
-            shown[name] = cut(value)
-        elif name == "emotions":
-            shown[name] = [cut(v, EMOTION_CHARS) for v in value]
+            shown[name] = cut(value, limit)
+        elif name in ("emotions", "traps"):
+            shown[name] = cut(", ".join(cut(v, EMOTION_CHARS) or "" for v in value), limit) if value else None
         else:
             shown[name] = value
     return shown
+
+
+def summary(ctx: Ctx, data: dict[str, Any]) -> list[Reply]:
+    """Two cards, each on one screen: what happened, then looking again. Their words are
+    shown whole when they fit, else cut ("…"), the longest first."""
+    return [
+        Reply(markup.fit(lambda limit: ctx.render(template, d=summary_fields(data, limit), hidden=data["hidden"]), LEAST_CHARS, QUOTE_CHARS))
+        for template in ("thought/summary", "thought/summary_after")
+    ]
 
 
 def finish(ctx: Ctx) -> list[Reply]:
@@ -425,10 +447,7 @@ def finish(ctx: Ctx) -> list[Reply]:
     # Next: the lesson on the trap they picked (or on thinking traps), and a calm check-in.
     lesson = next_steps.lesson(ctx, [*data["trap_ids"], "thinking_traps"])
     offer = next_steps.rows(lesson, next_steps.go(ctx, "checkin"))
-    return [
-        Reply(ctx.render("thought/summary", d=summary_fields(data), hidden=data["hidden"])),
-        Reply(ctx.render("thought/saved", kept=ctx.keeps, d=data), offer),
-    ]
+    return [*summary(ctx, data), Reply(ctx.render("thought/saved", kept=ctx.keeps, d=data), offer)]
 
 
 STEPS = [

@@ -6,8 +6,9 @@ from flows.dialogue.core import Ctx, Entry, Reply
 from flows.lib import markup
 from flows.practices.plan.common import DONE, MISSED, PLANNED, REMINDED, activities, shown_label
 
-LATEST = 20  # the latest activities shown
-LABEL_CHARS = 60
+LATEST = 4  # the latest activities shown: one phone screen (/journal has them all)
+LABEL_CHARS = 60  # an activity's words, at most
+LEAST_CHARS = 20  # cut no shorter than this to fit the screen
 
 
 def show(ctx: Ctx) -> Reply:
@@ -15,7 +16,7 @@ def show(ctx: Ctx) -> Reply:
     latest = sorted(every, key=lambda e: e.id, reverse=True)[:LATEST]
 
     def view(entry: Entry) -> dict:
-        return {**entry.data, "label": markup.shorten(shown_label(entry.data), LABEL_CHARS)}
+        return {**entry.data, "label": shown_label(entry.data)}
 
     def when(d: dict) -> str:
         return d.get("when") or ""
@@ -30,13 +31,12 @@ def show(ctx: Ctx) -> Reply:
             "expected": round(sum(d["predicted"] for d in rated) / len(rated), 1),
             "felt": round(sum(d["pleasure"] for d in rated) / len(rated), 1),
         }
-    text = ctx.render(
-        "plan/list",
-        planned=planned,
-        done=done,
-        missed=missed,
-        averages=averages,
-        kept=ctx.keeps,
-        more=len(every) > LATEST,
-    )
-    return Reply(text)
+
+    def render(limit: int) -> str:
+        def cut(views: list[dict]) -> list[dict]:
+            return [{**d, "label": markup.shorten(d["label"], limit)} for d in views]
+
+        return ctx.render("plan/list", planned=cut(planned), done=cut(done), missed=cut(missed), averages=averages,
+                          kept=ctx.keeps, more=len(every) > LATEST)
+
+    return Reply(markup.fit(render, LEAST_CHARS, LABEL_CHARS))
