@@ -192,6 +192,8 @@ def samples(content: Content) -> dict[str, list[Any]]:
         "abuse": [longest_abuse, None],
         "line": [longest_line, None],
         "emergency": ["1 800 799 7233", None],
+        # an activity's gentle note (content/practices/activities.toml: at most 160 characters)
+        "note": [("Old photos can bring back sad memories as well as happy ones. " * 3)[:160], None],
         "lines": [list(lines.values())[0]],  # each country's: FOR_TEMPLATE
         "kinds": [frozenset(k) for k in ({"suicidal"}, {"harm_from_others"}, {"harm_to_others"}, {"plan", "suicidal"}, {"act"})],
         "directory": content.international.directory,
@@ -389,6 +391,7 @@ def for_template(content: Content) -> dict[str, dict[str, list[Any]]]:
         "experiment/saved": {"prediction": [cut(LONG, experiment.SUMMARY_CHARS), None]},
         "settings/country_set": {"settings": settings_variants(content)[:2]},
         "settings/timezone_set": {"settings": settings_variants(content)[:2]},
+        "settings/timezone_one": {"settings": settings_variants(content)[:1]},  # a country with one zone, set
         "solve/saved": {"d": [data["solve"]], "ideas": [6]},
         "solve/": {"steps": [solve_common.step_views({}, [{"text": LONG, "when": SOON}] * solve_common.MAX_STEPS)]},
         "solve/reviewed": {"chosen": [cut(LONG, solve_common.SHORT_CHARS), None]},

@@ -148,12 +148,7 @@ class CommandInfo(_Strict):
     groups: bool = False  # also offered in group chats
     group: str = "practices"  # where /help lists it: one of HELP_GROUPS ("everyday": on /help itself)
 
-    @field_validator("group")
-    @classmethod
-    def _help_group(cls, value: str) -> str:
-        if value not in HELP_GROUPS:
-            raise ValueError(f"group is one of {', '.join(HELP_GROUPS)}")
-        return value
+    _help_group = field_validator("group")(lambda value: one_of("group", HELP_GROUPS)(value))
 
     @field_validator("name")
     @classmethod
@@ -200,6 +195,15 @@ def button_id(value: str) -> str:
     if not _ID.match(value):
         raise ValueError("ids are 1-24 characters of a-z, 0-9 and _ (they go into button data)")
     return value
+
+
+def one_of(name: str, allowed: tuple[str, ...]):
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"{name} is one of {', '.join(allowed)}")
+        return value
+
+    return check
 
 
 def short_text(limit: int):
@@ -274,12 +278,7 @@ class Activity(_Strict):
     _label = field_validator("label")(short_text(40))
     _note = field_validator("note")(lambda value: value if value is None else short_text(160)(value))
 
-    @field_validator("level")
-    @classmethod
-    def _level(cls, value: str) -> str:
-        if value not in LEVELS:
-            raise ValueError(f"level is one of {', '.join(LEVELS)}")
-        return value
+    _level = field_validator("level")(lambda value: one_of("level", LEVELS)(value))
 
 
 LEVELS = ("easy", "medium", "hard")
