@@ -98,6 +98,9 @@ async def test_a_whole_worksheet_from_a_new_thought_each_answer_quoted_back(chat
     assert "The belief beneath it: I'm not likeable (85/100)" in summary
     assert f"A more balanced belief: {BALANCED} (40/100)" in summary and EVIDENCE in summary
     assert "2 questions down" in summary and "over weeks" in summary and "Saved" in summary
+    assert chat.labels() == ["A calm check-in", "Look at a thought"]  # next steps, as buttons
+    await chat.press("A calm check-in")  # a next step starts its practice
+    assert "Let's take a few minutes for you" in chat.text  # the check-in begins
     (entry,) = await entries(storage, chat.user_id)
     assert entry.data == {
         "source": "new", "thought_id": None, "thought": THOUGHT,

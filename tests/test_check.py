@@ -85,6 +85,7 @@ async def test_a_questionnaire_item_by_item_to_its_score_band_and_change(ana: Ch
     result = markup.visible_text(ana.text)
     assert "GAD-7: 13 out of 21" in result and "suggests moderate symptoms of anxiety" in result
     assert "not a diagnosis" in result and "doctor or therapist" in result
+    assert {"A calm check-in", "Look at a thought"} <= set(ana.labels())  # next steps, as buttons
     await take(ana, "GAD-7", [1, 1, 1, 1, 1, 1, 3])  # 9: down 4, a reliable change
     assert "Down 4 since your last one, a change big enough" in markup.visible_text(ana.text)
     await take(ana, "GAD-7", [1, 1, 1, 1, 1, 1, 2])  # 8: down 1, within the wobble

@@ -348,6 +348,7 @@ async def test_looking_back_sets_the_outcome_against_the_prediction_and_re_rates
         "Belief: 80 → 40",
     ]
     assert "loosened from 80 to 40" in said and "Saved" in said
+    assert ana.labels() == ["Look at a thought", "Plan something small"]  # next steps, as buttons
     [entry] = await experiments(storage)
     assert {k: entry.data[k] for k in ("status", "outcome", "compared", "learned", "belief_before", "belief_after")} == {
         "status": "done", "outcome": OUTCOME, "compared": "partly", "learned": LEARNED, "belief_before": 80, "belief_after": 40,

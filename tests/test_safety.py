@@ -189,6 +189,7 @@ async def test_a_safety_plan_is_built_one_section_at_a_time(chat: Chat, storage:
     await build_plan(chat)
     assert "My safety plan" in chat.text and "walk the dog" in chat.text and "Dr Okafor" in chat.text
     assert "saved" in chat.text
+    assert chat.labels() == ["A calm check-in"]  # a next step, as a button
     plan = (await storage.load(42, 42)).safety.plan
     assert plan["reasons"] == "my niece, the sea" and "people_and_places" not in plan
 

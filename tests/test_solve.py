@@ -105,6 +105,7 @@ async def test_a_whole_problem_by_typing_and_taps(ana: Chat, storage):
     assert "Your plan" in ana.text and "Trying: “call the gas company”" in ana.text
     assert "4 ideas" in ana.text and "2 small steps" in ana.text
     assert "On Fri 27 Nov, 14:30 I'll ask how it went" in ana.text
+    assert ana.labels() == ["A calm check-in", "Look at a thought"]  # next steps, as buttons
     [entry] = await entries(storage)
     assert entry.data == {
         "problem": "money stuff",

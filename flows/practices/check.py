@@ -23,6 +23,7 @@ from flows.dialogue.core import Answer, Button, Ctx, Due, Flow, Goto, Invalid, O
 from flows.dialogue.registry import GlobalButton, Practice, Pressed, Scheduled
 from flows.lib import schedule
 from flows.lib.content import DataFile, button_id, https_only
+from flows.practices import next_steps
 
 KIND = "check"
 CHOOSE, ITEM = "choose", "item"
@@ -173,7 +174,7 @@ def finish(ctx: Ctx) -> list[Reply]:
     repeat = Button(ctx.button("check_repeat"), data=f"g:checkrepeat:{q.id}")
     reliable = change is not None and abs(change) >= q.reliable_change  # past how much scores wobble
     said = ctx.render("check/result", q=q, total=total, band=band, change=change, reliable=reliable, kept=ctx.keeps)
-    return [Reply(said, ((repeat,),))]
+    return [Reply(said, ((repeat,), *next_steps.rows(next_steps.go(ctx, "checkin"), next_steps.go(ctx, "thought"))))]
 
 
 FLOW = Flow.of(

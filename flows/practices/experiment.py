@@ -37,6 +37,7 @@ from flows.dialogue.core import Answer, Button, Ctx, Due, Entry, Flow, Goto, Inv
 from flows.dialogue.registry import GlobalButton, Practice, Pressed, Scheduled
 from flows.lib import markup, scales, schedule
 from flows.lib.content import DataFile, button_id, short_text
+from flows.practices import next_steps
 from flows.practices.plan import when
 
 KIND = "experiment"
@@ -391,7 +392,8 @@ def finish_review(ctx: Ctx) -> list[Reply]:
         summary = {name: shown(entry.data, name, SUMMARY_CHARS) for name in ("prediction", "outcome", "learned")}
         replies = [
             Reply(ctx.render("experiment/summary", d=entry.data, said=summary)),
-            Reply(ctx.render("experiment/done", d=entry.data, kept=ctx.keeps)),
+            Reply(ctx.render("experiment/done", d=entry.data, kept=ctx.keeps),
+                  next_steps.rows(next_steps.go(ctx, "thought"), next_steps.go(ctx, "plan"))),
         ]
     ctx.unschedule(REMINDER, entry.id)  # whatever of it is still to come is not needed now
     ctx.unschedule(FOLLOW_UP, entry.id)

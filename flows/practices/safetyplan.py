@@ -13,6 +13,7 @@ from flows.lib.content import PlanSection, SafetyPlanContent
 from flows.dialogue.core import Answer, Ctx, Flow, Invalid, Option, OptionRows, Reply, Step
 from flows.dialogue.detour import plain
 from flows.dialogue.registry import GlobalButton, Practice, Pressed
+from flows.practices import next_steps
 
 MENU, PICK, SECTION = "menu", "pick", "section"
 SKIP, KEEP, SUGGESTED, EDIT, DONE = "skip", "keep", "suggested", "edit", "done"
@@ -42,7 +43,7 @@ def begin(ctx: Ctx) -> tuple[list[Reply], str | None]:
 def finish(ctx: Ctx) -> list[Reply]:
     if not ctx.data.get("changed"):
         return [Reply(ctx.render("safetyplan/unchanged"))]
-    return [*show_plan(ctx), Reply(ctx.render("safetyplan/saved"))]
+    return [*show_plan(ctx), Reply(ctx.render("safetyplan/saved"), next_steps.rows(next_steps.go(ctx, "checkin")))]
 
 
 # ---------------------------------------------------------------- menu and picking

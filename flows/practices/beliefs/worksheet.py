@@ -27,6 +27,7 @@ from typing import Any
 from flows.dialogue import safety
 from flows.dialogue.core import Answer, Ctx, Entry, Flow, Goto, Invalid, Option, OptionRows, Reply, Step, written_or_skipped
 from flows.lib import places, scales
+from flows.practices import next_steps
 from flows.practices.fields import NO_WORDS, YES_WORDS
 from flows.practices.beliefs.common import ENDS, FLOW, KIND, BeliefsContent, Family, shown
 
@@ -359,7 +360,8 @@ def finish(ctx: Ctx) -> list[Reply]:
     ctx.record(KIND, data)
     return [
         Reply(ctx.render("beliefs/summary", d=summary_fields(data))),
-        Reply(ctx.render("beliefs/saved", kept=ctx.keeps, depth=ctx.data.get("depth", 0), log=ctx.settings.belief_log)),
+        Reply(ctx.render("beliefs/saved", kept=ctx.keeps, depth=ctx.data.get("depth", 0), log=ctx.settings.belief_log),
+              next_steps.rows(next_steps.go(ctx, "checkin"), next_steps.go(ctx, "thought"))),
     ]
 
 

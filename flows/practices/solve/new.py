@@ -23,6 +23,7 @@ from typing import Any
 
 from flows.dialogue.core import Answer, Ctx, Flow, Goto, Invalid, Option, OptionRows, Reply, Step, in_rows
 from flows.lib import scales
+from flows.practices import next_steps
 from flows.practices.solve import planning
 from flows.practices.solve.common import (
     ENDS_ON_RISK,
@@ -278,7 +279,7 @@ def finish(ctx: Ctx) -> list[Reply]:
         steps=step_views(data, data["steps"]),
     )
     said = ctx.render("solve/saved", d=data, kept=ctx.keeps, ideas=len(data["ideas"]), review_at=data.get("review_at"))
-    return [Reply(card), Reply(said)]
+    return [Reply(card), Reply(said, next_steps.rows(next_steps.go(ctx, "checkin"), next_steps.go(ctx, "thought")))]
 
 
 def cancelled(ctx: Ctx) -> list[Reply]:
