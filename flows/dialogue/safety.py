@@ -70,6 +70,12 @@ def _country_lines(ctx: Ctx) -> CountryLines | None:
     return ctx.content.crisis_lines.get(ctx.settings.country or "")
 
 
+def abuse_line_if_hurt(ctx: Ctx) -> Line | None:
+    """Their country's domestic-abuse line when the screen found someone hurting them: a
+    practice that stops for safety names it first."""
+    return abuse_line(_country_lines(ctx)) if "harm_from_others" in ctx.risk else None
+
+
 def safe_buttons(ctx: Ctx) -> tuple[tuple[Button, ...], ...]:
     return (
         (

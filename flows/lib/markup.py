@@ -100,6 +100,15 @@ def shorten(text: str | None, limit: int) -> str | None:
     return text[: limit - 1].rstrip() + "…"
 
 
+def quotable(data: dict[str, Any], field: str, limit: int) -> str | None:
+    """Someone's words kept in `data` as they may be quoted back: None where screening
+    flagged the field (it is listed in data["hidden"]) or nothing is written; cut to `limit`."""
+    if field in data.get("hidden", ()):
+        return None
+    value = data.get(field)
+    return shorten(value, limit) if isinstance(value, str) else None
+
+
 def pack(render: Callable[[list[Any], bool], str], items: list[Any], limit: int = SCREEN_CHARS) -> list[str]:
     """`items` in order, in as few messages as fit `limit` visible characters each:
     `render(some_items, first)` words one message (`first`: the first of them). An item too

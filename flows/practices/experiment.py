@@ -165,10 +165,7 @@ def reviewed(ctx: Ctx) -> Entry | None:
 
 def shown(data: dict[str, Any], field: str, limit: int = QUOTE_CHARS) -> str | None:
     """Their words from `data` as they may be quoted back: never hidden ones; long ones cut."""
-    if field in data.get("hidden", []):
-        return None
-    value = data.get(field)
-    return markup.shorten(value, limit) if isinstance(value, str) else None
+    return markup.quotable(data, field, limit)
 
 
 def refusal(ctx: Ctx, entry: Entry | None) -> list[Reply]:
@@ -407,8 +404,7 @@ def finish_review(ctx: Ctx) -> list[Reply]:
 def kind_end(ctx: Ctx, saved: bool = True) -> list[Reply]:
     """The practice ends kindly after the safety detour: what they wrote is kept, hidden."""
     hurt = "harm_from_others" in ctx.risk
-    abuse = safety.abuse_line(ctx.content.crisis_lines.get(ctx.settings.country or "")) if hurt else None
-    return [Reply(ctx.render("experiment/kind_end", hurt=hurt, abuse=abuse, kept=saved and ctx.keeps))]
+    return [Reply(ctx.render("experiment/kind_end", hurt=hurt, abuse=safety.abuse_line_if_hurt(ctx), kept=saved and ctx.keeps))]
 
 
 def cancelled(ctx: Ctx) -> list[Reply]:

@@ -440,8 +440,7 @@ def finish(ctx: Ctx) -> list[Reply]:
     if ended_for_safety(ctx):
         ctx.record("thought", {**data, "ended_for_safety": True})
         if "harm_from_others" in ctx.risk:
-            lines = ctx.content.crisis_lines.get(ctx.settings.country or "")
-            return [Reply(ctx.render("thought/not_a_trap", kept=ctx.keeps, abuse=safety.abuse_line(lines)))]
+            return [Reply(ctx.render("thought/not_a_trap", kept=ctx.keeps, abuse=safety.abuse_line_if_hurt(ctx)))]
         return [Reply(ctx.render("thought/kind_end", kept=ctx.keeps))]
     ctx.record("thought", data)
     # Next: the lesson on the trap they picked (or on thinking traps), and a calm check-in.

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from flows.dialogue.core import Entry
-from flows.lib import markup
 from flows.lib.content import DataFile, button_id, short_text
 
 KIND = "belief"  # one worksheet: the thought, the arrow down, the belief, a balanced one
@@ -51,13 +50,6 @@ class BeliefsContent(DataFile):
         if len(self.family) < 3 or len({f.id for f in self.family}) != len(self.family):
             raise ValueError("needs at least three families with different ids")
         return self
-
-
-def shown(data: dict, field: str, limit: int) -> str | None:
-    """Someone's words from a worksheet, cut to `limit`, or None where screening flagged them."""
-    if field in data.get("hidden", []):
-        return None
-    return markup.shorten(data.get(field), limit)
 
 
 def latest_belief(history: list[Entry]) -> Entry | None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from flows.dialogue.core import Answer, Button, Ctx, Due, Flow, Option, OptionRows, Reply, Step, written_or_skipped
 from flows.dialogue.registry import GlobalButton, Pressed, recurring
-from flows.lib import schedule
-from flows.practices.beliefs.common import ENDS, KIND, LOG_FLOW, LOG_KIND, NUDGE, latest_belief, shown
+from flows.lib import markup, schedule
+from flows.practices.beliefs.common import ENDS, KIND, LOG_FLOW, LOG_KIND, NUDGE, latest_belief
 
 NOTE = "note"
 SKIP = "skip"
@@ -41,7 +41,7 @@ read_note = written_or_skipped("note", "beliefs/log_note_tap", SKIP)
 
 def note_variables(ctx: Ctx) -> dict:
     belief = _belief(ctx)
-    return {"quote": shown(belief.data, "balanced", QUOTE_CHARS) if belief is not None else None}
+    return {"quote": markup.quotable(belief.data, "balanced", QUOTE_CHARS) if belief is not None else None}
 
 
 def note_options(ctx: Ctx) -> OptionRows:

@@ -26,10 +26,10 @@ from typing import Any
 
 from flows.dialogue import safety
 from flows.dialogue.core import Answer, Ctx, Entry, Flow, Goto, Invalid, Option, OptionRows, Reply, Step, written_or_skipped
-from flows.lib import places, scales
+from flows.lib import markup, places, scales
 from flows.practices import next_steps
 from flows.practices.fields import NO_WORDS, YES_WORDS
-from flows.practices.beliefs.common import ENDS, FLOW, KIND, BeliefsContent, Family, shown
+from flows.practices.beliefs.common import ENDS, FLOW, KIND, BeliefsContent, Family
 
 # Steps
 START, PICK, NEW = "start", "pick", "new"
@@ -117,7 +117,7 @@ def start_options(ctx: Ctx) -> OptionRows:
 
 def start_variables(ctx: Ctx) -> dict[str, Any]:
     found = usable_thoughts(ctx)
-    return {**position(ctx, START), "quote": shown(found[0].data, "thought", QUOTE_CHARS) if found else None}
+    return {**position(ctx, START), "quote": markup.quotable(found[0].data, "thought", QUOTE_CHARS) if found else None}
 
 
 def read_pick(ctx: Ctx, answer: Answer) -> Goto | None:
@@ -144,7 +144,7 @@ def pick_options(ctx: Ctx) -> OptionRows:
 
 
 def pick_variables(ctx: Ctx) -> dict[str, Any]:
-    return {**position(ctx, PICK), "thoughts": [shown(e.data, "thought", PICK_CHARS) for e in usable_thoughts(ctx)]}
+    return {**position(ctx, PICK), "thoughts": [markup.quotable(e.data, "thought", PICK_CHARS) for e in usable_thoughts(ctx)]}
 
 
 def read_new(ctx: Ctx, answer: Answer) -> None:
@@ -176,7 +176,7 @@ def read_arrow(n: int):
 def arrow_variables(n: int):
     def variables(ctx: Ctx) -> dict[str, Any]:
         return {**position(ctx, ARROWS[n]), "number": n + 1, "of": len(ARROWS),
-                "quote": shown(ctx.data, _before(n), QUOTE_CHARS)}
+                "quote": markup.quotable(ctx.data, _before(n), QUOTE_CHARS)}
 
     return variables
 
@@ -234,12 +234,12 @@ def name_options(ctx: Ctx) -> OptionRows:
 
 def name_variables(ctx: Ctx) -> dict[str, Any]:
     family = next((f for f in families(ctx) if f.id == ctx.data.get("family")), None)
-    return {**position(ctx, NAME), "quote": shown(ctx.data, _last_field(ctx), NAME_QUOTE_CHARS), "family": family}
+    return {**position(ctx, NAME), "quote": markup.quotable(ctx.data, _last_field(ctx), NAME_QUOTE_CHARS), "family": family}
 
 
 def belief_variables(step: str, field: str = "belief"):
     def variables(ctx: Ctx) -> dict[str, Any]:
-        return {**position(ctx, step), "quote": shown(ctx.data, field, QUOTE_CHARS)}
+        return {**position(ctx, step), "quote": markup.quotable(ctx.data, field, QUOTE_CHARS)}
 
     return variables
 
@@ -345,7 +345,7 @@ def entry_data(ctx: Ctx) -> dict[str, Any]:
 def summary_fields(data: dict[str, Any]) -> dict[str, Any]:
     """The worksheet as its summary card shows it: each answer cut to fit one phone screen."""
     limits = {"thought": 60, "belief": 70, "evidence": 70, "balanced": 70}
-    return {**data, **{field: shown(data, field, limit) for field, limit in limits.items()}}
+    return {**data, **{field: markup.quotable(data, field, limit) for field, limit in limits.items()}}
 
 
 def finish(ctx: Ctx) -> list[Reply]:
@@ -354,9 +354,8 @@ def finish(ctx: Ctx) -> list[Reply]:
     data = entry_data(ctx)
     if ctx.risk & ENDS:
         ctx.record(KIND, {**data, "ended_for_safety": True})
-        lines = ctx.content.crisis_lines.get(ctx.settings.country or "")
         hurt = "harm_from_others" in ctx.risk
-        return [Reply(ctx.render("beliefs/kind_end", kept=ctx.keeps, hurt=hurt, abuse=safety.abuse_line(lines) if hurt else None))]
+        return [Reply(ctx.render("beliefs/kind_end", kept=ctx.keeps, hurt=hurt, abuse=safety.abuse_line_if_hurt(ctx)))]
     ctx.record(KIND, data)
     return [
         Reply(ctx.render("beliefs/summary", d=summary_fields(data))),

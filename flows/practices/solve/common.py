@@ -70,12 +70,9 @@ def vague(ctx: Ctx, problem: str) -> bool:
 # ------------------------------------------------------------------- quoting back
 
 
-def shown(data: dict[str, Any], field: str, limit: int = QUOTE_CHARS) -> Any:
+def shown(data: dict[str, Any], field: str, limit: int = QUOTE_CHARS) -> str | None:
     """A field of theirs as it may be quoted back: None if screening flagged it; text cut."""
-    if field in data.get("hidden", []):
-        return None
-    value = data.get(field)
-    return markup.shorten(value, limit) if isinstance(value, str) else value
+    return markup.quotable(data, field, limit)
 
 
 def idea_texts(data: dict[str, Any], limit: int = QUOTE_CHARS) -> list[str | None]:
@@ -131,9 +128,7 @@ def kind_end(ctx: Ctx) -> list[Reply]:
         ending = "not_ordinary"
     else:
         ending = "unwanted_thoughts"
-    lines = ctx.content.crisis_lines.get(ctx.settings.country or "")
-    abuse = safety.abuse_line(lines) if "harm_from_others" in ctx.risk else None
-    return [Reply(ctx.render(f"solve/{ending}", kept=ctx.keeps, abuse=abuse))]
+    return [Reply(ctx.render(f"solve/{ending}", kept=ctx.keeps, abuse=safety.abuse_line_if_hurt(ctx)))]
 
 
 def ended_for_safety(ctx: Ctx) -> bool:
