@@ -1,54 +1,184 @@
 """The tick: send what has fallen due. It knows no Telegram; adapters give it a `send`.
 
-Scheduled work is rows (bot/storage.py, table `scheduled`), not scheduler jobs: one job
-ticks every TICK seconds, takes the rows that are due, claims each one (marks it sent)
-before sending, so nothing goes out twice, and sends it through the adapter's normal,
-rate-limited path. After downtime, a row at most GRACE late is still sent; an older one is
-skipped (a planned activity then shows as missed).
+Scheduled work is rows (bot/storage.py, table `scheduled`), not scheduler jobs. One job
+ticks every TICK seconds and starts a drain, unless one is still running: a slow drain is
+never waited for and never doubled. A drain claims rows in small batches (marked sent in
+the database before anything is sent, so a row goes out at most once) and keeps up to
+IN_FLIGHT sends going at once, spaced to RATE a second in all and CHAT_GAP apart in one
+chat, because one bot token may send about 30 messages a second and about one a second to
+one chat. It goes on until nothing due is left.
+
+Late rows: a row that waited in the queue is still sent, however long the queue. Only a
+row whose time came while the bot was down (or while its person had blocked the bot) and
+is more than GRACE late by the time the bot could first have sent it is skipped; a planned
+activity then shows as missed. The drain beats (`Storage.beat`) so that the next process
+can tell the two apart.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.storage import Storage
+from bot.storage import GRACE, Claimed, Storage
 from flows.dialogue.core import Reply
 from flows.dialogue.engine import Engine
 
 log = logging.getLogger(__name__)
 
 TICK = 20  # seconds between ticks
-GRACE = timedelta(hours=1)
+IN_FLIGHT = 25  # sends waiting for Telegram's answer at once (about 50 ms each from a server)
+RATE = 28.0  # messages a second in all: under Telegram's ~30, with room for replies to people
+CHAT_GAP = 1.1  # seconds between two nudges to one chat (Telegram: about one a second)
+CLAIM_AT_LEAST = 10  # a claim waits until this many sends have room (fewer, larger claims)
+STALL = timedelta(minutes=2)  # no beat for this long: nothing was sending (down, or asleep)
+SAVE_BEAT_EVERY = timedelta(seconds=10)
 
 Send = Callable[[int, list[Reply]], Awaitable[bool]]  # (chat id, replies) -> reached them?
 
 
+class Pacer:
+    """Spaces sends evenly: `rate` a second in all (never a burst) and `chat_gap` seconds
+    between two to the same chat. It runs on its own monotonic clock: Telegram's limits
+    are in real seconds, whatever time the engine's clock says it is."""
+
+    def __init__(self, rate: float = RATE, chat_gap: float = CHAT_GAP,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate
+        self.chat_gap = chat_gap
+        self.clock = clock
+        self._next = 0.0
+        self._chat_next: dict[int, float] = {}
+
+    async def wait(self, chat_id: int, messages: int = 1) -> None:
+        """Wait for this chat's turn, then for a slot in all. Each is taken with no await
+        between looking and taking, so concurrent senders queue up rather than all waking
+        at once; a message to a chat still in its gap waits without holding up the others."""
+        while True:
+            now = self.clock()
+            ready = self._chat_next.get(chat_id, 0.0)
+            if ready <= now:
+                break
+            await asyncio.sleep(ready - now)
+        slot = max(now, self._next)
+        self._next = slot + self.interval * messages
+        self._chat_next[chat_id] = slot + self.chat_gap
+        if len(self._chat_next) > 10_000:  # forget chats whose gap is long over
+            self._chat_next = {chat: at for chat, at in self._chat_next.items() if at > now}
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
 class Ticker:
-    def __init__(self, storage: Storage, engine: Engine, send: Send) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        engine: Engine,
+        send: Send,
+        *,
+        in_flight: int = IN_FLIGHT,
+        pacer: Pacer | None = None,
+        last_beat: datetime | None = None,
+    ) -> None:
+        """`last_beat`: when a scheduler last beat before this one (None: unknown, as on a
+        first start, so whatever fell due before this one's first beat was missed time)."""
         self.storage = storage
         self.engine = engine
         self.send = send
+        self.in_flight = in_flight
+        self.pacer = pacer or Pacer()
+        self.last_beat = last_beat
+        # The last stretch with no scheduler running: from down_since (None: unknown) to back_at.
+        self.down_since: datetime | None = None
+        self.back_at: datetime | None = None
+        self._saved_beat: datetime | None = None
+        self._drain: asyncio.Task[int] | None = None
 
-    async def tick(self) -> int:
-        """Send (or skip) everything due by now; returns how many were sent."""
-        now = self.engine.clock()
-        sent = 0
-        for user_id, chat_id, due in await self.storage.due(now):
+    @classmethod
+    async def resuming(cls, storage: Storage, engine: Engine, send: Send, **options) -> Ticker:
+        """A ticker for a process starting now, told when the last one was last alive."""
+        return cls(storage, engine, send, last_beat=await storage.last_beat(), **options)
+
+    async def tick(self) -> None:
+        """The job every TICK seconds: note that the scheduler is alive, and start a drain
+        unless one is running. Returns at once."""
+        await self._beat()
+        if self._drain is None or self._drain.done():
+            self._drain = asyncio.create_task(self.drain(), name="drain")
+
+    async def stop(self) -> None:
+        """Stop a drain in progress (at shutdown): what it claimed and did not send is not sent."""
+        if self._drain is not None and not self._drain.done():
+            self._drain.cancel()
             try:
-                if now - datetime.fromisoformat(due.due_at) > GRACE:
-                    if await self.storage.claim(user_id, due.key, status="skipped"):
-                        await self.engine.missed(user_id, chat_id, due)
-                    continue
-                if not await self.storage.claim(user_id, due.key):
-                    continue  # another tick took it
+                await self._drain
+            except asyncio.CancelledError:
+                pass
 
-                async def deliver(replies: list[Reply], chat_id: int = chat_id) -> bool:
-                    return await self.send(chat_id, replies)
+    async def drain(self) -> int:
+        """Send everything due by now, at the pace Telegram allows; returns how many were sent."""
+        sent = 0
+        sending: set[asyncio.Task[bool]] = set()
+        more = True
+        try:
+            while True:
+                room = self.in_flight - len(sending)
+                if more and (room >= min(CLAIM_AT_LEAST, self.in_flight) or not sending):
+                    now = await self._beat()
+                    claimed = await self.storage.claim_due(now, room)
+                    more = len(claimed) == room
+                    sending |= {asyncio.create_task(self._one(row)) for row in claimed}
+                if not sending:
+                    return sent
+                done, sending = await asyncio.wait(sending, return_when=asyncio.FIRST_COMPLETED)
+                sent += sum(task.result() for task in done)
+        finally:
+            for task in sending:  # cancelled mid-drain: what was claimed is not half sent
+                task.cancel()
 
-                if await self.engine.nudge(user_id, chat_id, due, deliver):
-                    sent += 1
-            except Exception as error:  # one person's problem must not stop everyone's reminders
-                log.error("could not send a scheduled %s: %s", due.kind, type(error).__name__)
-        return sent
+    async def _beat(self) -> datetime:
+        """The scheduler is alive now. A silence longer than STALL since the last beat was
+        time when nothing could send (the bot was down, or the machine asleep)."""
+        now = self.engine.clock()
+        if self.last_beat is None or now - self.last_beat > STALL:
+            self.down_since, self.back_at = self.last_beat, now
+        self.last_beat = now
+        if self._saved_beat is None or now - self._saved_beat >= SAVE_BEAT_EVERY:
+            await self.storage.beat(now)  # for the next process to tell downtime from queue
+            self._saved_beat = now
+        return now
+
+    def _missed_time(self, row: Claimed) -> bool:
+        """Did its time come while nothing could send it, and is it now too late?"""
+        if row.late:
+            return True
+        due_at = datetime.fromisoformat(row.due.due_at)
+        if self.back_at is None or due_at >= self.back_at:
+            return False
+        if self.down_since is not None and due_at <= self.down_since:
+            return False  # it fell due while the scheduler ran: it waited in the queue
+        return self.back_at - due_at > GRACE
+
+    async def _one(self, row: Claimed) -> bool:
+        """One claimed row: sent, or (too late) what a miss does. Never raises: one
+        person's problem must not stop everyone's reminders."""
+        due = row.due
+        try:
+            assert row.chat_id is not None
+            if self._missed_time(row):
+                if not row.late:
+                    await self.storage.set_status(row.user_id, due.key, "skipped")
+                await self.engine.missed(row.user_id, row.chat_id, due)
+                return False
+
+            async def deliver(replies: list[Reply], chat_id: int = row.chat_id) -> bool:
+                await self.pacer.wait(chat_id, len(replies))
+                return await self.send(chat_id, replies)
+
+            return bool(await self.engine.nudge(row.user_id, row.chat_id, due, deliver))
+        except Exception as error:
+            log.error("could not send a scheduled %s: %s", due.kind, type(error).__name__)
+            return False

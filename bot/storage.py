@@ -8,7 +8,8 @@ can read. `secure_delete` overwrites deleted rows.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import aiosqlite
@@ -19,6 +20,17 @@ from flows.dialogue.core import Changes, Due, Entry, FlowState, Safety, Settings
 log = logging.getLogger(__name__)
 
 KEY_CHECK = "cbt-companion key check"
+GRACE = timedelta(hours=1)  # a reminder more than this late for any reason but the queue is not sent
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A scheduled row claimed for sending (`late`: too late to send; only what a miss does)."""
+
+    user_id: int
+    chat_id: int | None
+    due: Due
+    late: bool = False
 
 # Append only: each entry moves the schema one version up (PRAGMA user_version).
 MIGRATIONS: list[str] = [
@@ -86,7 +98,12 @@ MIGRATIONS: list[str] = [
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return _iso(datetime.now(timezone.utc))
+
+
+def _iso(instant: datetime) -> str:
+    """A UTC time as the columns hold it: ISO text, which sorts as time does."""
+    return instant.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 class Storage:
@@ -183,6 +200,29 @@ class Storage:
             rows = await cursor.fetchall()
         return [Entry(entry_id, kind, at, self._cipher.decrypt(content)) for entry_id, kind, at, content in rows]
 
+    async def entries(self, user_id: int, ids: tuple[int, ...] = (), kinds: tuple[str, ...] = (),
+                      since: datetime | None = None) -> list[Entry]:
+        """Only some entries, newest first: those numbered `ids`, and those of `kinds` made
+        since `since`. Both come from indexes, so what a nudge reads costs the same however
+        long their history is."""
+        rows = []
+        if ids:
+            marks = ", ".join("?" * len(ids))
+            async with self._db.execute(
+                f"SELECT id, kind, at, content FROM entries WHERE user_id = ? AND id IN ({marks})", (user_id, *ids)
+            ) as cursor:
+                rows += await cursor.fetchall()
+        if kinds and since is not None:
+            marks = ", ".join("?" * len(kinds))
+            async with self._db.execute(
+                f"SELECT id, kind, at, content FROM entries WHERE user_id = ? AND kind IN ({marks}) AND at >= ?",
+                (user_id, *kinds, _iso(since)),
+            ) as cursor:
+                rows += await cursor.fetchall()
+        unique = {entry_id: (entry_id, kind, at, content) for entry_id, kind, at, content in rows}
+        newest_first = sorted(unique.values(), key=lambda row: (row[2], row[0]), reverse=True)
+        return [Entry(entry_id, kind, at, self._cipher.decrypt(content)) for entry_id, kind, at, content in newest_first]
+
     async def save(self, state: UserState) -> None:
         """Their record and the update's outbox (`state.changes`), in one transaction; the
         outbox is then empty. An erasure stays asked for: a later save erases again."""
@@ -242,6 +282,13 @@ class Storage:
                 "INSERT OR IGNORE INTO scheduled (user_id, key, kind, ref, due_at) VALUES (?, ?, ?, ?, ?)",
                 (state.user_id, due.key, due.kind, due.ref, due.due_at),
             )
+        if changes.release_held is not None:  # they are back: what waited while they had blocked the bot is due again,
+            # or, if its time is long past, is missed (the tick marks it so)
+            await db.execute(
+                "UPDATE scheduled SET status = CASE WHEN due_at < ? THEN 'late' ELSE 'due' END"
+                " WHERE user_id = ? AND status = 'held'",
+                (_iso(changes.release_held - GRACE), state.user_id),
+            )
         for event in changes.risk_events:
             await db.execute(
                 "INSERT INTO risk_events (user_id, at, content) VALUES (?, ?, ?)",
@@ -278,24 +325,55 @@ class Storage:
 
     # ------------------------------------------------------------------ scheduled rows
 
-    async def due(self, now: datetime, limit: int = 500) -> list[tuple[int, int, Due]]:
-        """(user_id, chat_id, row) for rows due by `now` that were not sent, oldest first,
-        for people who can still be reached."""
+    async def claim_due(self, now: datetime, limit: int) -> list[Claimed]:
+        """Claim up to `limit` rows due by `now`, oldest first: each is marked before
+        anything is sent (at most once, whoever else is claiming). Rows that waited while
+        their person had blocked the bot and came back too late to send come first, marked
+        skipped (`Claimed.late`). The rows of people who blocked the bot are held, not
+        returned, so that no claim walks past them again."""
+        late = await self._claim("late", "skipped", now, limit)
+        due = await self._claim("due", "sent", now, limit - len(late)) if len(late) < limit else []
+        gone = [(c.user_id, c.due.key) for c in due if c.chat_id is None]
+        if gone:
+            await self._db.executemany("UPDATE scheduled SET status = 'held' WHERE user_id = ? AND key = ?", gone)
+        await self._db.commit()
+        claimed = [*late, *(c for c in due if c.chat_id is not None)]
+        return sorted(claimed, key=lambda c: c.due.due_at)
+
+    async def _claim(self, status: str, to: str, now: datetime, limit: int) -> list[Claimed]:
+        # One statement: the rows are chosen and marked together. chat_id is None for
+        # someone who cannot be reached.
         async with self._db.execute(
-            "SELECT s.user_id, u.chat_id, s.key, s.kind, s.due_at, s.ref FROM scheduled s JOIN users u USING (user_id)"
-            " WHERE s.status = 'due' AND s.due_at <= ? AND u.active = 1 ORDER BY s.due_at LIMIT ?",
-            (now.astimezone(timezone.utc).isoformat(timespec="seconds"), limit),
+            "UPDATE scheduled SET status = ? WHERE rowid IN (SELECT rowid FROM scheduled"
+            " WHERE status = ? AND due_at <= ? ORDER BY due_at LIMIT ?)"
+            " RETURNING user_id, key, kind, due_at, ref,"
+            " (SELECT chat_id FROM users u WHERE u.user_id = scheduled.user_id AND u.active = 1)",
+            (to, status, _iso(now), limit),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [(user_id, chat_id, Due(key, kind, due_at, ref)) for user_id, chat_id, key, kind, due_at, ref in rows]
+        return [
+            Claimed(user_id, chat_id, Due(key, kind, due_at, ref), late=status == "late")
+            for user_id, key, kind, due_at, ref, chat_id in rows
+        ]
 
-    async def claim(self, user_id: int, key: str, status: str = "sent") -> bool:
-        """Mark a due row sent (or skipped) before acting on it; False if someone else did."""
-        cursor = await self._db.execute(
-            "UPDATE scheduled SET status = ? WHERE user_id = ? AND key = ? AND status = 'due'", (status, user_id, key)
+    async def set_status(self, user_id: int, key: str, status: str) -> None:
+        """A claimed row's outcome when it was not sent ("skipped": too late after downtime)."""
+        await self._db.execute("UPDATE scheduled SET status = ? WHERE user_id = ? AND key = ?", (status, user_id, key))
+        await self._db.commit()
+
+    async def beat(self, now: datetime) -> None:
+        """The scheduler is alive at `now` (a row due before the last beat was not missed
+        for downtime: it waited in the queue)."""
+        await self._db.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_tick', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (_iso(now),),
         )
         await self._db.commit()
-        return cursor.rowcount == 1
+
+    async def last_beat(self) -> datetime | None:
+        async with self._db.execute("SELECT value FROM meta WHERE key = 'last_tick'") as cursor:
+            row = await cursor.fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
 
     async def scheduled(self, user_id: int) -> list[dict]:
         """Their scheduled rows (for /export)."""

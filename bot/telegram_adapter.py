@@ -143,6 +143,7 @@ class TelegramAdapter:
     cipher: Cipher
     engine: Engine | None = field(default=None, init=False)
     storage: Storage | None = field(default=None, init=False)
+    ticker: Ticker | None = field(default=None, init=False)
     # Keyboards already closed: a double tap carries the old keyboard and must not close it twice.
     _closed: RecentSet = field(default_factory=lambda: RecentSet(10_000), init=False)
     # chat id -> the message holding the current question's keyboard (in memory: after a
@@ -181,16 +182,26 @@ class TelegramAdapter:
         groups = [BotCommand(c.name, c.menu) for c in self.content.commands if c.groups]
         await application.bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
         await application.bot.set_my_commands(groups, scope=BotCommandScopeAllGroupChats())
-        ticker = Ticker(self.storage, self.engine, lambda chat_id, replies: self.send(application.bot, chat_id, replies))
+        self.ticker = await Ticker.resuming(
+            self.storage, self.engine, lambda chat_id, replies: self.send(application.bot, chat_id, replies)
+        )
         assert application.job_queue is not None, "install python-telegram-bot[job-queue]"
         # One ticking job; the first tick, at once, catches up on what fell due while down
         # (first=0 would wait a whole interval: PTB reads a falsy `first` as "not given").
+        # A tick only starts a drain and returns, so ticks never pile up behind a long one.
         application.job_queue.run_repeating(
-            lambda context: ticker.tick(), interval=TICK, first=0.1, name="tick", job_kwargs={"misfire_grace_time": None}
+            self._tick, interval=TICK, first=0.1, name="tick", job_kwargs={"misfire_grace_time": None}
         )
         log.info("bot @%s started", application.bot.username)
 
+    async def _tick(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert self.ticker is not None
+        await self.ticker.tick()
+
     async def _stop(self, application: Application) -> None:
+        if self.ticker is not None:
+            await self.ticker.stop()
+            self.ticker = None
         if self.storage is not None:
             await self.storage.close()
             self.storage = None

@@ -488,11 +488,11 @@ async def test_the_daily_note_arrives_neutral_once_a_day_and_quotes_the_new_beli
     (row,) = [r for r in await storage.scheduled(7) if r["kind"] == "belief_prompt"]
     assert row["due_at"] == "2026-11-24T20:00:00+00:00"
     clock.now = EVENING - timedelta(minutes=1)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     clock.now = EVENING
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     assert texts(sent) == ["Time for today's short note."]  # neutral: a locked screen may show it
-    assert await ticker.tick() == 0  # once
+    assert await ticker.drain() == 0  # once
     _, [nudge] = sent[-1]
     await ana.press_data(nudge.buttons[0][0].data)
     assert f"Your new belief:\n{BALANCED}" in ana.text and "One line is plenty" in ana.text
@@ -502,7 +502,7 @@ async def test_the_daily_note_arrives_neutral_once_a_day_and_quotes_the_new_beli
     assert note.data == {"note": "My colleague asked me to lunch", "belief": (await entries(storage, 7))[0].id, "hidden": []}
     # The next evening: one more; written already that day, none.
     clock.now = EVENING + timedelta(days=1)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     await ana.press_data(sent[-1][1][0].buttons[0][0].data)
     await ana.send("A neighbour waved")
     assert "that's 2 notes so far" in ana.text
@@ -515,7 +515,7 @@ async def test_the_daily_note_arrives_neutral_once_a_day_and_quotes_the_new_beli
 async def test_no_nudge_on_a_day_a_note_was_already_written(ana: Chat, ticker: Ticker, clock: Clock, sent):
     await worksheet_with_the_note(ana)
     clock.now = EVENING
-    await ticker.tick()
+    await ticker.drain()
     await ana.press_data(sent[-1][1][0].buttons[0][0].data)
     await ana.send("Someone held the door")
     clock.now = EVENING + timedelta(days=1) - timedelta(hours=3)  # next day, 17:00: one written early
@@ -523,14 +523,14 @@ async def test_no_nudge_on_a_day_a_note_was_already_written(ana: Chat, ticker: T
     await ana.send("A friend texted back")
     before = len(sent)
     clock.now = EVENING + timedelta(days=1)
-    await ticker.tick()
+    await ticker.drain()
     assert len(sent) == before  # nothing on a day they already wrote one
 
 
 async def test_the_nudge_in_the_middle_of_a_practice_keeps_the_practice(ana: Chat, ticker: Ticker, clock: Clock, sent):
     await worksheet_with_the_note(ana)
     clock.now = EVENING
-    await ticker.tick()
+    await ticker.drain()
     await ana.send("/mood")
     await ana.press_data(sent[-1][1][0].buttons[0][0].data)
     assert "One line is plenty" in ana.text
@@ -546,7 +546,7 @@ async def test_an_ignored_note_backs_off_then_pauses_and_stop_turns_it_off(
     arrived = []
     for day in range(14):  # nobody answers
         clock.now = EVENING + timedelta(days=day)
-        arrived.append(await ticker.tick())
+        arrived.append(await ticker.drain())
     assert [day for day, n in enumerate(arrived) if n] == [0, 1, 2, 4, 6, 8, 10, 11]  # every other day, then a pause
     _, [paused] = sent[-1]
     assert "daily notes" in markup.visible_text(paused.text) and "pause" in paused.text
@@ -554,7 +554,7 @@ async def test_an_ignored_note_backs_off_then_pauses_and_stop_turns_it_off(
     assert "no more daily notes" in ana.text
     for day in range(14, 18):
         clock.now = EVENING + timedelta(days=day)
-        assert await ticker.tick() == 0
+        assert await ticker.drain() == 0
     await ana.send("/settings")
     assert "Daily belief note: off" in ana.labels()
 
@@ -593,7 +593,7 @@ async def test_a_flagged_note_is_kept_hidden_and_a_hidden_belief_is_never_quoted
 ):
     await worksheet_with_the_note(ana, balanced="im 15 and I'm OK as I am")  # an age mention: hidden
     clock.now = EVENING
-    await ticker.tick()
+    await ticker.drain()
     await ana.press_data(sent[-1][1][0].buttons[0][0].data)
     assert "im 15" not in ana.text and "the new belief you wrote" in ana.text
     await ana.send(WANT_TO_DIE)
@@ -609,7 +609,7 @@ async def test_without_consent_the_note_says_it_is_not_kept(ana: Chat, ticker: T
     await down_to_the_belief(ana)
     await to_the_end(ana, log="Yes, at 20:00")
     clock.now = EVENING
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     await ana.press_data(sent[-1][1][0].buttons[0][0].data)
     assert "the new belief you wrote" in ana.text  # nothing kept to quote
     await ana.send("I helped a stranger")
@@ -622,7 +622,7 @@ async def test_without_consent_the_note_says_it_is_not_kept(ana: Chat, ticker: T
 async def test_journal_export_and_delete_know_both_kinds(ana: Chat, ticker: Ticker, clock: Clock, sent, storage):
     await worksheet_with_the_note(ana)
     clock.now = EVENING
-    await ticker.tick()
+    await ticker.drain()
     await ana.press_data(sent[-1][1][0].buttons[0][0].data)
     await ana.send("My colleague asked me to lunch")
     await ana.send("/journal")
@@ -639,7 +639,7 @@ async def test_journal_export_and_delete_know_both_kinds(ana: Chat, ticker: Tick
     await ana.press("Yes, delete everything")
     assert await storage.history(7) == [] and await storage.scheduled(7) == []
     clock.now = EVENING + timedelta(days=1)
-    assert await ticker.tick() == 0  # no nudge after /delete
+    assert await ticker.drain() == 0  # no nudge after /delete
 
 
 async def test_progress_counts_them(ana: Chat, ticker: Ticker, clock: Clock, sent):

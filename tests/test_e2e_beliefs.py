@@ -82,11 +82,11 @@ async def test_the_daily_note_falls_due_through_telegram(bot: RunningBot, fake: 
 
     clock.now = due - timedelta(seconds=30)
     ticker = bot.ticker(clock)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     before = len(fake.messages(ben.user_id))
     clock.now = due + timedelta(seconds=5)
-    assert await ticker.tick() == 1
-    assert await ticker.tick() == 0  # once
+    assert await ticker.drain() == 1
+    assert await ticker.drain() == 0  # once
     [nudge] = fake.messages(ben.user_id)[before:]
     assert nudge.text == "Time for today's short note."  # neutral on a locked screen
     assert labels(nudge) == ["Write today's note"]
@@ -96,7 +96,7 @@ async def test_the_daily_note_falls_due_through_telegram(bot: RunningBot, fake: 
     (noted,) = await ben.send("Fixed the report before lunch")
     assert "Noted" in noted.text
     clock.now = due + timedelta(days=1, seconds=5)
-    assert await ticker.tick() == 1  # the next day's
+    assert await ticker.drain() == 1  # the next day's
     ben.seen = len(fake.messages(ben.user_id))
     (page,) = await ben.send("/journal belief_log")
     assert "Daily note" in page.text and "Fixed the report before lunch" in page.text

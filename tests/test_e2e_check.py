@@ -101,7 +101,7 @@ async def test_the_weekly_summary_arrives_once_through_telegram(bot: RunningBot,
         sunday += timedelta(weeks=1)
     ticker = bot.ticker(clock)
     clock.now = sunday.astimezone(UTC)
-    assert await ticker.tick() == 1 and await ticker.tick() == 0
+    assert await ticker.drain() == 1 and await ticker.drain() == 0
     ana.seen = len(fake.messages(ana.user_id)) - 1
     assert fake.messages(ana.user_id)[-1].text == "Your weekly summary is ready whenever you'd like to look."
     replies = await ana.press("Show my week")

@@ -52,10 +52,10 @@ async def test_an_experiment_by_taps_then_its_reminder_follow_up_and_looking_bac
     due = tomorrow_at(18)
     clock.now = due - timedelta(seconds=30)
     ticker = bot.ticker(clock)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     before = len(fake.messages(ana.user_id))
     clock.now = due + timedelta(seconds=5)
-    assert await ticker.tick() == 1 and await ticker.tick() == 0
+    assert await ticker.drain() == 1 and await ticker.drain() == 0
     [reminder] = fake.messages(ana.user_id)[before:]
     assert reminder.text == "It's time for the plan you made. Tap below if you'd like to see it again."
     assert [[text for text, _ in row] for row in reminder.buttons] == [["Show my plan"]]
@@ -64,7 +64,7 @@ async def test_an_experiment_by_taps_then_its_reminder_follow_up_and_looking_bac
     assert WHAT in ana.transcript(replies) and PREDICTION in ana.transcript(replies)
 
     clock.now = due + timedelta(hours=2, seconds=5)  # the follow-up, two hours on
-    assert await ticker.tick() == 1 and await ticker.tick() == 0
+    assert await ticker.drain() == 1 and await ticker.drain() == 0
     follow_up = fake.last_message(ana.user_id)
     assert follow_up.text == "A couple of questions about your plan, whenever you have a moment."
     assert [[text for text, _ in row] for row in follow_up.buttons] == [["Tell me how it went", "Later"]]
@@ -134,4 +134,4 @@ async def test_cancel_through_telegram_leaves_nothing_planned(bot: RunningBot, f
     assert "Stopped. Nothing was planned." in ben.transcript(replies)
     assert "Nothing recorded yet" in ben.transcript(await ben.send("/journal"))
     clock.now = tomorrow_at(23)
-    assert await bot.ticker(clock).tick() == 0
+    assert await bot.ticker(clock).drain() == 0

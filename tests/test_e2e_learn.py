@@ -52,13 +52,13 @@ async def test_the_daily_lesson_arrives_through_telegram(bot: RunningBot, fake, 
         due += timedelta(days=1)
     ticker = bot.ticker(clock)
     clock.now = due.astimezone(UTC)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     [daily] = fake.messages(ana.user_id)[ana.seen:]
     assert daily.text == "A short lesson is ready whenever you are."
     ana.seen += 1
     await ana.press("Open today's lesson")
     assert "Next ›" in ana.labels()
-    assert await ticker.tick() == 0  # once a day
+    assert await ticker.drain() == 0  # once a day
 
 
 def test_the_console_runs_a_lesson(tmp_path: Path):
@@ -99,7 +99,7 @@ async def test_back_off_over_ten_days_then_stop_them_through_telegram(bot: Runni
     arrived = []
     for day in range(12):  # nobody answers
         clock.now = (first + timedelta(days=day)).astimezone(UTC)
-        arrived.append(await ticker.tick())
+        arrived.append(await ticker.drain())
     assert arrived == [1, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1]  # every other day after three; the 12th pauses
     paused = fake.messages(ana.user_id)[-1]
     assert "pause" in paused.text
@@ -108,7 +108,7 @@ async def test_back_off_over_ten_days_then_stop_them_through_telegram(bot: Runni
     assert "no more daily check-ins" in ana.transcript(replies)
     for day in range(12, 16):
         clock.now = (first + timedelta(days=day)).astimezone(UTC)
-        assert await ticker.tick() == 0
+        assert await ticker.drain() == 0
 
 
 async def test_a_restart_in_the_middle_of_a_lesson_continues_it(fake, config, content: Content):

@@ -28,11 +28,11 @@ async def test_plan_by_taps_then_the_reminder_and_the_rating_through_telegram(bo
     due = tomorrow_at(18)
     clock.now = due - timedelta(seconds=30)
     ticker = bot.ticker(clock)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     before = len(fake.messages(ana.user_id))
     clock.now = due + timedelta(seconds=5)
-    assert await ticker.tick() == 1
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 1
+    assert await ticker.drain() == 0
     [reminder] = fake.messages(ana.user_id)[before:]
     assert reminder.text.startswith("Time for your planned activity")
     assert "Stretch" not in reminder.text
@@ -55,7 +55,7 @@ async def test_not_yet_through_telegram(bot: RunningBot, fake):
     await plan(ben, "Being in touch", "Call Mum", typed=True, day="Tomorrow", at="9:15", predicted="5")
     due = tomorrow_at(9, 15)
     ticker = bot.ticker(lambda: due + timedelta(seconds=5))
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     assert "Call Mum" not in fake.last_message(ben.user_id).text
     ben.seen = len(fake.messages(ben.user_id))
     replies = await ben.press("Not yet")

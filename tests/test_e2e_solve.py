@@ -58,11 +58,11 @@ async def test_a_problem_by_taps_then_the_reminder_and_the_look_back_through_tel
     due = tomorrow_at(10)
     clock.now = due - timedelta(seconds=30)
     ticker = bot.ticker(clock)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     before = len(fake.messages(ana.user_id))
     clock.now = due + timedelta(seconds=5)
-    assert await ticker.tick() == 1
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 1
+    assert await ticker.drain() == 0
     [reminder] = fake.messages(ana.user_id)[before:]
     assert reminder.text.startswith("Time for a step you planned.")
     for word in ("landlord", "email", "boiler", "write"):
@@ -73,7 +73,7 @@ async def test_a_problem_by_taps_then_the_reminder_and_the_look_back_through_tel
 
     # The look back, the day after.
     clock.now = due + timedelta(days=1, seconds=5)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     look_back = fake.last_message(ana.user_id)
     assert look_back.text.startswith("Time to look back on a plan you made.") and "landlord" not in look_back.text
     ana.seen = len(fake.messages(ana.user_id))

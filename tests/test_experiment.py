@@ -261,10 +261,10 @@ async def test_every_message_fits_a_phone_screen_with_the_longest_answers_and_ev
     await with_examples()  # obstacles
     await step(ana.send("/experiment"))  # one pending: look back on it, or a new one?
     clock.now = datetime(2026, 11, 25, 18, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     await step(ana.press_data(button(sent[-1][1][0], "Show my plan")))
     clock.now = datetime(2026, 11, 25, 20, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     await step(ana.press_data(button(sent[-1][1][0], "Tell me how it went")))
     await with_examples()  # what happened
     await step(ana.press("Not at all"))
@@ -291,10 +291,10 @@ async def test_the_reminder_and_the_follow_up_come_once_at_their_local_time_with
     [entry] = await experiments(storage)
     assert entry.data["when"] == "2026-11-24T23:00:00+00:00"
     clock.now = datetime(2026, 11, 24, 22, 59, 50, tzinfo=UTC)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     clock.now = datetime(2026, 11, 24, 23, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
-    assert await ticker.tick() == 0  # never twice
+    assert await ticker.drain() == 1
+    assert await ticker.drain() == 0  # never twice
     [(chat_id, [reminder])] = sent
     assert chat_id == 7
     assert markup.visible_text(reminder.text).startswith("It's time for the plan you made.")
@@ -303,10 +303,10 @@ async def test_the_reminder_and_the_follow_up_come_once_at_their_local_time_with
     assert WHAT in ana.text and PREDICTION in ana.text and KNOW in ana.text
 
     clock.now = datetime(2026, 11, 25, 0, 59, 50, tzinfo=UTC)  # 19:59 in New York
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     clock.now = datetime(2026, 11, 25, 1, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 1
+    assert await ticker.drain() == 0
     follow_up = sent[-1][1][0]
     assert markup.visible_text(follow_up.text) == "A couple of questions about your plan, whenever you have a moment."
     assert [b.label for row in follow_up.buttons for b in row] == ["Tell me how it went", "Later"]
@@ -322,7 +322,7 @@ async def test_looking_back_sets_the_outcome_against_the_prediction_and_re_rates
     await set_up(ana)
     await plan_experiment(ana, strength="80")
     clock.now = datetime(2026, 11, 25, 20, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1  # the reminder's time passed more than an hour ago: only the follow-up
+    assert await ticker.drain() == 1  # the reminder's time passed more than an hour ago: only the follow-up
     await ana.press_data(button(sent[-1][1][0], "Tell me how it went"))
     assert "Looking back, 1 of 2" in ana.text and f"You predicted:\n{PREDICTION}" in ana.text
     assert "What actually happened?" in ana.text
@@ -419,7 +419,7 @@ async def test_i_didnt_get_to_it_closes_it_kindly(ana: Chat, ticker: Ticker, clo
     assert (await experiments(storage))[0].data["status"] == "not_done"
     assert await rows(storage) == []  # neither the reminder nor the follow-up comes now
     clock.now = datetime(2026, 11, 25, 20, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 0 and sent == []
+    assert await ticker.drain() == 0 and sent == []
     await ana.send("/journal experiments")
     assert "Not done this time (planned for Wed 25 Nov, 18:00)" in ana.text
 
@@ -428,7 +428,7 @@ async def test_later_on_the_follow_up_leaves_it_for_experiment(ana: Chat, ticker
     await set_up(ana)
     await plan_experiment(ana, day="Today", at="15:00")
     clock.now = datetime(2026, 11, 24, 17, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     await ana.press_data(button(sent[-1][1][0], "Later"))
     assert "Whenever you're ready, /experiment picks it up." in ana.text
     await ana.send("/experiment")
@@ -441,7 +441,7 @@ async def test_a_follow_up_missed_while_the_bot_was_down_still_waits_in_experime
     await set_up(ana)
     await plan_experiment(ana, day="Today", at="15:00")
     clock.now = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)  # down since 14:00
-    assert await ticker.tick() == 0 and sent == []  # too late to send either
+    assert await ticker.drain() == 0 and sent == []  # too late to send either
     await ana.send("/experiment")
     assert "You have an experiment to look back on, from Tue 24 Nov, 15:00" in ana.text
 
@@ -450,7 +450,7 @@ async def test_the_follow_up_in_the_middle_of_mood_comes_back_to_mood(ana: Chat,
     await set_up(ana)
     await plan_experiment(ana, day="Today", at="15:00")
     clock.now = datetime(2026, 11, 24, 17, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     follow_up = sent[-1][1][0]
     await ana.send("/mood")
     await ana.press("4")
@@ -556,7 +556,7 @@ async def test_without_consent_it_is_kept_only_until_it_is_looked_back_on(
     [entry] = await experiments(storage)
     assert entry.data["kept_only_until_answered"] is True
     clock.now = datetime(2026, 11, 25, 20, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     await ana.press_data(button(sent[-1][1][0], "Tell me how it went"))
     await look_back(ana)
     assert "now deleted" in ana.text
@@ -675,9 +675,9 @@ async def test_delete_removes_experiments_and_their_reminders(ana: Chat, ticker:
     assert "1 experiment" in ana.text
     assert await storage.history(7) == [] and await rows(storage, status=None) == []
     clock.now = datetime(2026, 11, 25, 18, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     clock.now = datetime(2026, 11, 25, 20, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 0 and sent == []
+    assert await ticker.drain() == 0 and sent == []
 
 
 async def test_progress_counts_experiments_and_the_weekly_summary_names_them(ana: Chat):

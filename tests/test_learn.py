@@ -114,9 +114,9 @@ async def test_a_lesson_a_day_arrives_at_their_time_and_never_repeats(ana: Chat,
     read = []
     for day in range(3):
         clock.now = datetime(2026, 11, 24, 20, 0, 30, tzinfo=UTC) + timedelta(days=day)
-        assert await ticker.tick() == 1
+        assert await ticker.drain() == 1
         assert texts(sent)[-1] == "A short lesson is ready whenever you are."  # neutral on a locked screen
-        assert (await ticker.tick()) == 0  # once a day
+        assert (await ticker.drain()) == 0  # once a day
         await ana.press_data("g:lesson")
         title = markup.visible_text(ana.text).split("\n")[0]
         read.append(title)
@@ -132,7 +132,7 @@ async def test_an_ignored_nudge_backs_off_to_every_other_day_then_pauses_until_t
     for day in range(14):  # nobody answers
         clock.now = datetime(2026, 11, 24, 20, 0, 30, tzinfo=UTC) + timedelta(days=day)
         before = len(sent)
-        await ticker.tick()
+        await ticker.drain()
         arrived.append([markup.visible_text(r.text) for _, replies in sent[before:] for r in replies])
     sent_days = [day for day, said in enumerate(arrived) if said]
     assert sent_days[:6] == [0, 1, 2, 4, 6, 8]  # ignored three times running: every other day
@@ -142,7 +142,7 @@ async def test_an_ignored_nudge_backs_off_to_every_other_day_then_pauses_until_t
     assert [b.label for row in paused.buttons for b in row] == ["Keep them coming", "Stop them"]
     await ana.press_data(paused.buttons[0][0].data)  # [Keep them coming]: anything resets it
     clock.now += timedelta(days=1)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     assert "daily check-in" in texts(sent)[-1]
 
 
@@ -150,13 +150,13 @@ async def test_stop_them_ends_that_nudge(ana: Chat, ticker: Ticker, clock: Clock
     await set_up(ana, timezone="London", reminder="20:00")
     for day in range(14):
         clock.now = datetime(2026, 11, 24, 20, 0, 30, tzinfo=UTC) + timedelta(days=day)
-        await ticker.tick()
+        await ticker.drain()
     _, [paused] = sent[-1]
     await ana.press_data(paused.buttons[0][1].data)
     assert "no more daily check-ins" in markup.visible_text(ana.text)
     for day in range(14, 20):
         clock.now = datetime(2026, 11, 24, 20, 0, 30, tzinfo=UTC) + timedelta(days=day)
-        assert await ticker.tick() == 0
+        assert await ticker.drain() == 0
     await ana.send("/settings")
     assert "Daily check-in: off" in ana.labels()
 
@@ -166,7 +166,7 @@ async def test_any_answer_resets_the_back_off(ana: Chat, ticker: Ticker, clock: 
 
     async def day(n: int) -> int:
         clock.now = datetime(2026, 11, 24, 20, 0, 30, tzinfo=UTC) + timedelta(days=n)
-        return await ticker.tick()
+        return await ticker.drain()
 
     assert [await day(n) for n in range(6)] == [1, 1, 1, 0, 1, 0]  # ignored: every other day
     await log_mood(ana, 6)  # they use the bot

@@ -199,10 +199,10 @@ async def test_the_reminder_falls_due_at_their_local_time_once_and_never_names_t
     [entry] = await activities(storage)
     assert entry.data["when"] == "2026-11-24T23:00:00+00:00"  # 18:00 in New York
     clock.now = datetime(2026, 11, 24, 22, 59, 50, tzinfo=UTC)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     clock.now = datetime(2026, 11, 24, 23, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
-    assert await ticker.tick() == 0  # never twice
+    assert await ticker.drain() == 1
+    assert await ticker.drain() == 0  # never twice
     [(chat_id, [reminder])] = sent
     assert chat_id == 7
     assert markup.visible_text(reminder.text).startswith("Time for your planned activity")
@@ -222,7 +222,7 @@ async def test_done_then_ratings_then_the_list_shows_expected_against_felt(
     await set_up(ana)
     await plan(ana, predicted="6")
     clock.now = datetime(2026, 11, 24, 18, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     await press_data(ana, button(sent[0][1][0], "Done"))
     assert "You did it: “Listen to a favourite song”" in ana.text and "Well done" not in ana.text
     assert "Step 1 of 3" in ana.text and "enjoy" in ana.text and len(ana.labels()) == 11
@@ -248,17 +248,17 @@ async def test_not_yet_in_an_hour_sends_a_second_reminder_an_hour_later_not_befo
     await set_up(ana)
     await plan(ana)
     clock.now = datetime(2026, 11, 24, 18, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     await press_data(ana, button(sent[0][1][0], "Not yet"))
     assert "When shall I remind you again" in ana.text
     assert ana.labels() == ["In 30 minutes", "In an hour", "This evening, 21:00", "Reschedule"]
     await ana.press("In an hour")
     assert "remind you again at 19:01" in ana.text
     clock.now = datetime(2026, 11, 24, 19, 0, 30, tzinfo=UTC)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     clock.now = datetime(2026, 11, 24, 19, 1, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 1
+    assert await ticker.drain() == 0
     assert texts(sent)[1].startswith("Time for your planned activity")
 
 
@@ -267,14 +267,14 @@ async def test_not_yet_this_evening(ana: Chat, ticker: Ticker, clock: Clock, sen
     await ana.send("/timezone Europe/Berlin")  # 13:00 there
     await plan(ana, at="15:00")
     clock.now = datetime(2026, 11, 24, 14, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     await press_data(ana, button(sent[0][1][0], "Not yet"))
     await ana.press("This evening, 19:00")
     assert "remind you again at 19:00" in ana.text
     clock.now = datetime(2026, 11, 24, 17, 59, tzinfo=UTC)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     clock.now = datetime(2026, 11, 24, 18, 0, 5, tzinfo=UTC)  # 19:00 in Berlin
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
 
 
 async def test_reschedule_moves_it_and_the_old_time_sends_nothing(
@@ -292,9 +292,9 @@ async def test_reschedule_moves_it_and_the_old_time_sends_nothing(
     [row] = [r for r in await reminders(storage) if r["status"] == "due"]
     assert row["due_at"] == "2026-11-25T10:00:00+00:00"
     clock.now = datetime(2026, 11, 24, 18, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 0  # the old time: nothing
+    assert await ticker.drain() == 0  # the old time: nothing
     clock.now = datetime(2026, 11, 25, 10, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     # From the reminder: Reschedule after a Not yet drops the Not-yet reminder too.
     await press_data(ana, button(sent[0][1][0], "Not yet"))
     await ana.press("In 30 minutes")
@@ -303,16 +303,16 @@ async def test_reschedule_moves_it_and_the_old_time_sends_nothing(
     await ana.send("9am")
     assert "Moved to Thu 26 Nov, 09:00" in ana.text
     clock.now = datetime(2026, 11, 25, 10, 31, 5, tzinfo=UTC)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     clock.now = datetime(2026, 11, 26, 9, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
 
 
 async def test_a_reminder_button_in_the_middle_of_mood_keeps_mood(ana: Chat, ticker: Ticker, clock: Clock, sent):
     await set_up(ana)
     await plan(ana)
     clock.now = datetime(2026, 11, 24, 18, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     reminder = sent[0][1][0]
     await ana.send("/mood")
     await ana.press("4")
@@ -335,7 +335,7 @@ async def test_cancelling_the_rating_keeps_the_plan_and_returns_to_the_practice(
     await set_up(ana)
     await plan(ana)
     clock.now = datetime(2026, 11, 24, 18, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     await ana.send("/mood")
     await press_data(ana, button(sent[0][1][0], "Done"))
     await ana.send("/cancel")
@@ -394,7 +394,7 @@ async def test_after_downtime_an_hour_late_is_missed_and_thirty_minutes_late_is_
     await plan(ana, activity="Listen to a favourite song", at="15:00")
     await plan(ana, activity="Watch a short funny video", at="18:00")
     clock.now = datetime(2026, 11, 24, 18, 30, tzinfo=UTC)  # the bot was down since 14:00
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     assert len(sent) == 1
     statuses = {e.data["label"]: e.data["status"] for e in await activities(storage)}
     assert statuses == {"Listen to a favourite song": "missed", "Watch a short funny video": "reminded"}
@@ -402,7 +402,7 @@ async def test_after_downtime_an_hour_late_is_missed_and_thirty_minutes_late_is_
     text = ana.text
     assert "Missed" in text and "Listen to a favourite song" in text.split("Missed")[1]
     assert "Watch a short funny video" in text.split("Missed")[0]
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
 
 
 async def test_without_consent_the_plan_is_kept_only_until_its_reminder_is_answered(
@@ -414,7 +414,7 @@ async def test_without_consent_the_plan_is_kept_only_until_its_reminder_is_answe
     [entry] = await activities(storage)
     assert entry.data["kept_only_until_answered"] is True
     clock.now = datetime(2026, 11, 24, 18, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     await press_data(ana, button(sent[0][1][0], "Done"))
     await rate(ana, "5", "5", "5")
     assert "now deleted" in ana.text
@@ -428,7 +428,7 @@ async def test_without_consent_a_missed_plan_is_forgotten(ana: Chat, ticker: Tic
     await set_up(ana, consent="No, don't keep them")
     await plan(ana, at="15:00")
     clock.now = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     assert await storage.history(7) == []
 
 

@@ -68,12 +68,12 @@ async def test_the_weekly_summary_is_offered_once_then_arrives_once_a_week(ana: 
     sunday = datetime(2026, 11, 29, 20, 0, 30, tzinfo=UTC)  # the first Sunday after FIXED_NOW
     before = len(sent)
     clock.now = sunday.replace(hour=19)
-    await ticker.tick()
+    await ticker.drain()
     assert not any("weekly summary" in t for t in texts_after(sent, before))
     clock.now = sunday
-    await ticker.tick()
+    await ticker.drain()
     assert "Your weekly summary is ready whenever you'd like to look." in texts_after(sent, before)
-    assert await ticker.tick() == 0  # once
+    assert await ticker.drain() == 0  # once
     [weekly] = [r for _, replies in sent[before:] for r in replies if r.buttons and r.buttons[0][0].data == "g:week"]
     summary = await ana.press_data(weekly.buttons[0][0].data)
     words = markup.visible_text(summary[0].text)
@@ -82,7 +82,7 @@ async def test_the_weekly_summary_is_offered_once_then_arrives_once_a_week(ana: 
     for day, expected in ((1, 0), (7, 1)):  # Monday: none; the next Sunday: the next one
         before = len(sent)
         clock.now = sunday + timedelta(days=day)
-        await ticker.tick()
+        await ticker.drain()
         shown = texts_after(sent, before)
         assert sum("weekly summary is ready" in t for t in shown) == expected
 
@@ -115,6 +115,6 @@ async def test_ignored_weekly_summaries_back_off_like_every_nudge(ana: Chat, clo
     for week in range(8):  # nobody opens them
         before = len(sent)
         clock.now = sunday + timedelta(weeks=week)
-        await ticker.tick()
+        await ticker.drain()
         arrived.append(sum("weekly summary is ready" in t for t in texts_after(sent, before)))
     assert arrived == [1, 1, 1, 0, 1, 0, 1, 0]  # ignored three times running: every other week

@@ -88,19 +88,19 @@ async def test_cancel_leaves_no_half_mood(ana: Chat, storage):
 async def test_the_daily_prompt_arrives_once_at_their_local_time(ana: Chat, ticker: Ticker, clock: Clock, sent):
     await with_daily_prompt(ana, "20:00", "America/New_York")  # 20:00 in New York is 01:00 UTC
     clock.now = datetime(2026, 11, 25, 0, 59, tzinfo=UTC)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     clock.now = datetime(2026, 11, 25, 1, 0, 10, tzinfo=UTC)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     assert "daily check-in" in texts(sent)[0]
-    assert await ticker.tick() == 0  # never twice
+    assert await ticker.drain() == 0  # never twice
     clock.move(days=1)
-    assert await ticker.tick() == 1  # and the next day again
+    assert await ticker.drain() == 1  # and the next day again
 
 
 async def test_one_tap_on_the_prompt_logs_the_mood(ana: Chat, ticker: Ticker, clock: Clock, sent, storage):
     await with_daily_prompt(ana)
     clock.now = datetime(2026, 11, 24, 20, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     prompt = sent[0][1][0]
     seven = next(b for row in prompt.buttons for b in row if b.label == "7")
     await ana.incoming(kind="button", data=seven.data)
@@ -111,7 +111,7 @@ async def test_one_tap_on_the_prompt_logs_the_mood(ana: Chat, ticker: Ticker, cl
 async def test_a_tap_on_the_prompt_in_the_middle_of_a_practice_keeps_the_practice(ana, ticker, clock, sent):
     await with_daily_prompt(ana)
     clock.now = datetime(2026, 11, 24, 20, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     await ana.send("/mood")
     await ana.press("4")  # now at the emotion words
     seven = next(b for row in sent[0][1][0].buttons for b in row if b.label == "7")
@@ -123,10 +123,10 @@ async def test_no_prompt_if_a_mood_was_logged_that_local_day(ana: Chat, ticker: 
     await with_daily_prompt(ana)
     await log_mood(ana, 5)
     clock.now = datetime(2026, 11, 24, 20, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     assert sent == []
     clock.move(days=1)
-    await ticker.tick()
+    await ticker.drain()
     assert len(sent) == 1
 
 
@@ -134,29 +134,29 @@ async def test_reminder_off_stops_it_and_a_new_time_moves_it_at_once(ana: Chat, 
     await with_daily_prompt(ana, "20:00")
     await ana.send("/reminder 18:30")
     clock.now = datetime(2026, 11, 24, 18, 30, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     clock.now = datetime(2026, 11, 24, 20, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 0  # not again at the old time
+    assert await ticker.drain() == 0  # not again at the old time
     await ana.send("/reminder off")
     clock.move(days=3)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
 
 
 async def test_after_downtime_a_prompt_under_an_hour_late_is_sent_and_an_older_one_skipped(ana, ticker, clock, sent):
     await with_daily_prompt(ana)
     clock.now = datetime(2026, 11, 24, 20, 40, tzinfo=UTC)  # back up 40 minutes late
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     clock.now = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)  # down until two hours after the next one
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     clock.now = datetime(2026, 11, 26, 20, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1  # the day after is scheduled all the same
+    assert await ticker.drain() == 1  # the day after is scheduled all the same
 
 
 async def test_someone_who_blocked_the_bot_gets_no_prompt(ana: Chat, ticker: Ticker, clock: Clock, sent):
     await with_daily_prompt(ana)
     await ana.incoming(kind="blocked")
     clock.now = datetime(2026, 11, 24, 20, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
 
 
 # --- /journal ------------------------------------------------------------------------
@@ -231,7 +231,7 @@ async def test_delete_asks_then_erases_everything_and_nothing_arrives_after(ana,
     assert await storage.history(7) == [] and await storage.scheduled(7) == []
     assert await storage.counts(7) == {"risk_events": 0, "scheduled": 0}
     clock.now = datetime(2026, 11, 24, 20, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     await ana.send("/journal")
     assert "Nothing recorded yet" in ana.text
     await ana.send("/export")

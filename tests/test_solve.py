@@ -343,10 +343,10 @@ async def test_the_reminder_comes_at_their_local_time_once_and_never_names_the_s
     [entry] = await entries(storage)
     assert entry.data["steps"][0]["when"] == "2026-11-24T23:00:00+00:00"  # 18:00 in New York
     clock.now = datetime(2026, 11, 24, 22, 59, 50, tzinfo=UTC)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     clock.now = datetime(2026, 11, 24, 23, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
-    assert await ticker.tick() == 0  # never twice
+    assert await ticker.drain() == 1
+    assert await ticker.drain() == 0  # never twice
     [(chat_id, [reminder])] = sent
     assert chat_id == 7 and markup.visible_text(reminder.text).startswith("Time for a step you planned.")
     words = reminder.text + " ".join(b.label + (b.data or "") for row in reminder.buttons for b in row)
@@ -363,11 +363,11 @@ async def test_the_look_back_the_day_after_did_it_help_and_its_sorted(
     await set_up(ana)
     await planned(ana)  # a step tomorrow at 10:00; the look back the day after
     clock.now = datetime(2026, 11, 25, 10, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1  # the step's reminder
+    assert await ticker.drain() == 1  # the step's reminder
     clock.now = datetime(2026, 11, 26, 9, 59, tzinfo=UTC)
-    assert await ticker.tick() == 0
+    assert await ticker.drain() == 0
     clock.now = datetime(2026, 11, 26, 10, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     look_back = sent[-1][1][0]
     assert markup.visible_text(look_back.text) == "Time to look back on a plan you made. It takes a minute."
     assert [b.label for row in look_back.buttons for b in row] == ["Look back now"]
@@ -396,7 +396,7 @@ async def test_not_yet_then_another_idea_plans_again_with_its_own_look_back(
     await set_up(ana)
     await planned(ana, reminders="Only ask how it went")
     clock.now = datetime(2026, 11, 26, 10, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     await ana.press_data(sent[-1][1][0].buttons[0][0].data)
     await ana.press("Not yet")
     assert "plans often need another go" in ana.text and "Did it help" not in ana.text
@@ -418,7 +418,7 @@ async def test_not_yet_then_another_idea_plans_again_with_its_own_look_back(
     due = [r for r in await rows(storage) if r["status"] == "due"]
     assert [(r["kind"], r["due_at"]) for r in due] == [("solve_review", "2026-11-27T20:00:00+00:00")]
     clock.now = datetime(2026, 11, 27, 20, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1  # the second look back
+    assert await ticker.drain() == 1  # the second look back
     await ana.press_data(sent[-1][1][0].buttons[0][0].data)
     await ana.press("Yes")
     await ana.press("9")
@@ -431,7 +431,7 @@ async def test_cancel_in_the_look_back_offers_it_again(ana: Chat, ticker: Ticker
     await set_up(ana)
     await planned(ana, reminders="Only ask how it went")
     clock.now = datetime(2026, 11, 26, 10, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     await ana.press_data(sent[-1][1][0].buttons[0][0].data)
     await ana.press("Yes")
     await ana.send("/cancel")
@@ -448,7 +448,7 @@ async def test_the_look_back_in_the_middle_of_another_practice_keeps_that_practi
     await set_up(ana)
     await planned(ana, reminders="Only ask how it went")
     clock.now = datetime(2026, 11, 26, 10, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     await ana.send("/mood")
     await ana.press_data(sent[-1][1][0].buttons[0][0].data)
     await ana.press("Yes")
@@ -461,7 +461,7 @@ async def test_a_reminder_due_while_the_bot_was_down_is_not_sent_late(ana: Chat,
     await set_up(ana)
     await planned(ana)
     clock.now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # two hours after the step
-    assert await ticker.tick() == 0 and sent == []
+    assert await ticker.drain() == 0 and sent == []
 
 
 async def test_a_look_back_missed_while_the_bot_was_down_comes_the_day_after(
@@ -470,11 +470,11 @@ async def test_a_look_back_missed_while_the_bot_was_down_comes_the_day_after(
     await set_up(ana)
     await planned(ana, reminders="Only ask how it went")  # the look back: Thu 26 Nov, 10:00
     clock.now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # two hours late
-    assert await ticker.tick() == 0 and sent == []
+    assert await ticker.drain() == 0 and sent == []
     [entry] = await entries(storage)
     assert entry.data["review_at"] == "2026-11-27T10:00:00+00:00"
     clock.now = datetime(2026, 11, 27, 10, 0, 5, tzinfo=UTC)
-    assert await ticker.tick() == 1
+    assert await ticker.drain() == 1
     assert texts(sent) == ["Time to look back on a plan you made. It takes a minute."]
 
 
@@ -556,7 +556,7 @@ async def test_a_step_flagged_in_the_look_back_ends_it_kindly(ana: Chat, ticker:
     await set_up(ana)
     await planned(ana, reminders="Only ask how it went")
     clock.now = datetime(2026, 11, 26, 10, 0, 5, tzinfo=UTC)
-    await ticker.tick()
+    await ticker.drain()
     await ana.press_data(sent[-1][1][0].buttons[0][0].data)
     await ana.press("Not yet")
     await ana.press("Plan a next step")
@@ -631,7 +631,7 @@ async def test_delete_removes_them_and_their_reminders(ana: Chat, ticker: Ticker
     await ana.press("Yes, delete everything")
     assert await storage.history(7) == [] and await storage.scheduled(7) == []
     clock.now = datetime(2026, 11, 30, tzinfo=UTC)
-    assert await ticker.tick() == 0 and sent == []
+    assert await ticker.drain() == 0 and sent == []
 
 
 async def test_progress_counts_them(ana: Chat, clock: Clock, ticker: Ticker, sent):

@@ -234,6 +234,8 @@ class Changes:
     forget: list[int] = field(default_factory=list)  # entry ids to remove
     erase: bool = False  # remove everything about this person
     risk_events: list[dict[str, Any]] = field(default_factory=list)  # full responses given: time and kinds
+    # When they came back after blocking the bot: their held reminders are due again (or missed).
+    release_held: datetime | None = None
 
 
 @dataclass

@@ -35,7 +35,7 @@ from flows.dialogue.core import (
     UserState,
 )
 from flows.dialogue.detour import SafetyDetour, plain
-from flows.dialogue.registry import Pressed, Registry
+from flows.dialogue.registry import Pressed, Reads, Registry
 from flows.lib import backoff
 from flows.lib.content import Content
 from flows.lib.risk_screen import ASK, RESPOND
@@ -46,6 +46,7 @@ GLOBAL = "g"  # prefix of buttons that work at any moment, whatever the current 
 LONG_PASTE_CHARS = 4000  # Telegram splits longer pastes; the parts that follow are one answer
 LONG_PASTE_WINDOW = timedelta(seconds=10)  # typed words this soon after a long paste are not read
 PASTE_TAIL = timedelta(seconds=3)  # a part this soon after the last long part is that paste's own rest
+RECENT = timedelta(days=2)  # "today's" entries in any time zone lie within this of now
 PASTE_OVER = "paste"  # a timer's data: a long paste's window is over (what it dropped is said then)
 
 
@@ -67,6 +68,8 @@ class Store(Protocol):
     async def save(self, state: UserState) -> None: ...
 
     async def history(self, user_id: int) -> list[Entry]: ...
+
+    async def entries(self, user_id: int, ids: tuple[int, ...], kinds: tuple[str, ...], since: datetime) -> list[Entry]: ...
 
     async def risk_events(self, user_id: int) -> list[dict]: ...
 
@@ -171,6 +174,8 @@ class Engine(SafetyDetour):
                 return []
             state.chat_id = incoming.chat_id
             state.language = incoming.language
+            if not state.active and incoming.kind != "blocked":
+                state.changes.release_held = self.clock()  # back after blocking the bot: their reminders resume
             state.active = incoming.kind != "blocked"
             if incoming.update_id is not None:
                 state.last_update_id = incoming.update_id
@@ -204,8 +209,7 @@ class Engine(SafetyDetour):
             return []
         async with self._lock(user_id):
             state = await self.store.load(user_id, chat_id)
-            if scheduled.needs_history:
-                state.history = await self.store.history(user_id)
+            await self._load_what_it_reads(state, scheduled.reads, due)
             replies = self._backed_off(state, due) if scheduled.stop else scheduled.send(self._ctx(state), due)
             self._schedule_following(state, due, after_today=True)
             await self.store.save(state)
@@ -221,11 +225,18 @@ class Engine(SafetyDetour):
             return
         async with self._lock(user_id):
             state = await self.store.load(user_id, chat_id)
-            if scheduled.needs_history:
-                state.history = await self.store.history(user_id)
+            await self._load_what_it_reads(state, scheduled.reads, due)
             scheduled.missed(self._ctx(state), due)
             self._schedule_following(state, due, after_today=False)
             await self.store.save(state)
+
+    async def _load_what_it_reads(self, state: UserState, reads: Reads, due: Due) -> None:
+        """A scheduled send's few entries (ctx.history holds only those): the row's own
+        entry, and today's entries of the kinds it checks."""
+        if reads:
+            ids = (due.ref,) if reads.row_entry and due.ref is not None else ()
+            since = self.clock() - RECENT
+            state.history = await self.store.entries(state.user_id, ids, reads.today, since)
 
     def _backed_off(self, state: UserState, due: Due) -> list[Reply]:
         """A recurring nudge, as the back-off rules allow (flows/lib/backoff.py)."""

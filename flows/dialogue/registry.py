@@ -48,6 +48,18 @@ class GlobalButton:
 
 
 @dataclass(frozen=True)
+class Reads:
+    """What of a person's entries a scheduled send reads: never all of them, so that a nudge
+    costs the same to someone with no history as to someone with a thousand entries."""
+
+    row_entry: bool = False  # the entry the row is about (Due.ref): a plan, an experiment
+    today: tuple[str, ...] = ()  # their entries of these kinds from about the last two days (today's, in any zone)
+
+    def __bool__(self) -> bool:
+        return self.row_entry or bool(self.today)
+
+
+@dataclass(frozen=True)
 class Scheduled:
     """A kind of scheduled row: what is sent when it falls due, what a missed one does (the
     bot was down too long to send it late) and what follows either."""
@@ -57,7 +69,7 @@ class Scheduled:
     missed: Callable[[Ctx, Due], None] = lambda ctx, due: None
     # The next one after this one was sent (after_today) or missed: a daily prompt.
     following: Callable[[datetime, Settings, bool], Due | None] | None = None
-    needs_history: bool = False
+    reads: Reads = Reads()  # what of their entries `send` and `missed` read (ctx.history holds only that)
     # A recurring nudge backs off when ignored (flows/lib/backoff.py); [Stop them] calls this.
     stop: Callable[[Settings], None] | None = None
 
@@ -66,7 +78,7 @@ NextRow = Callable[[str, str | None, datetime, Settings, bool], Due | None]  # (
 
 
 def recurring(
-    kind: str, send: Callable[[Ctx, Due], list[Reply]], setting: str, marker: str, next_row: NextRow, needs_history: bool = False
+    kind: str, send: Callable[[Ctx, Due], list[Reply]], setting: str, marker: str, next_row: NextRow, reads: Reads = Reads()
 ) -> tuple[Scheduled, Callable[[Ctx], None]]:
     """A nudge that recurs at a time a setting holds ("20:00", "sun 20:00"): its Scheduled
     kind (it backs off when ignored; [Stop them] turns the setting off) and the after-update
@@ -84,7 +96,7 @@ def recurring(
     def stop(settings: Settings) -> None:
         setattr(settings, setting, None)
 
-    return Scheduled(kind, send, following=following, needs_history=needs_history, stop=stop), keep_in_step
+    return Scheduled(kind, send, following=following, reads=reads, stop=stop), keep_in_step
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from flows.dialogue import safety
 from flows.dialogue.core import Answer, Button, Ctx, Due, Entry, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
-from flows.dialogue.registry import GlobalButton, Practice, Pressed, Scheduled
+from flows.dialogue.registry import GlobalButton, Practice, Pressed, Reads, Scheduled
 from flows.lib import markup, scales, schedule
 from flows.lib.content import DataFile, button_id, short_text
 from flows.practices import next_steps
@@ -518,6 +518,6 @@ def press(ctx: Ctx, argument: str) -> Pressed:
 PRACTICE = Practice(
     flows=(FLOW,),
     buttons=(GlobalButton("xp", press, needs_history=True),),
-    scheduled=(Scheduled(REMINDER, send_reminder, needs_history=True), Scheduled(FOLLOW_UP, send_follow_up, needs_history=True)),
+    scheduled=(Scheduled(REMINDER, send_reminder, reads=Reads(row_entry=True)), Scheduled(FOLLOW_UP, send_follow_up, reads=Reads(row_entry=True))),
     records=(KIND,),
 )

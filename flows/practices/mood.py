@@ -15,7 +15,7 @@ from datetime import timedelta
 from flows.practices import emotions, next_steps
 from flows.lib import scales, schedule
 from flows.dialogue.core import Answer, Button, Ctx, Due, Entry, Flow, Option, OptionRows, Reply, Step
-from flows.dialogue.registry import GlobalButton, Practice, Pressed, recurring
+from flows.dialogue.registry import GlobalButton, Practice, Pressed, Reads, recurring
 
 SCORE, EMOTIONS, NOTE = "score", "emotions", "note"
 SKIP = "skip"
@@ -139,7 +139,7 @@ def press_prompt(ctx: Ctx, argument: str) -> Pressed:
 
 
 # At their check-in time; it moves at once when that time or their time zone changes.
-DAILY_PROMPT, KEEP_PROMPT = recurring(PROMPT, send_prompt, "reminder", "prompt_for", schedule.next_daily, needs_history=True)
+DAILY_PROMPT, KEEP_PROMPT = recurring(PROMPT, send_prompt, "reminder", "prompt_for", schedule.next_daily, reads=Reads(today=("mood",)))
 
 
 PRACTICE = Practice(

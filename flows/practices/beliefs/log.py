@@ -15,7 +15,7 @@ filter), /export lists them apart, /delete counts them, and /progress counts the
 from __future__ import annotations
 
 from flows.dialogue.core import Answer, Button, Ctx, Due, Flow, Option, OptionRows, Reply, Step, written_or_skipped
-from flows.dialogue.registry import GlobalButton, Pressed, recurring
+from flows.dialogue.registry import GlobalButton, Pressed, Reads, recurring
 from flows.lib import markup, schedule
 from flows.practices.beliefs.common import ENDS, KIND, LOG_FLOW, LOG_KIND, NUDGE, latest_belief
 
@@ -92,5 +92,5 @@ def press_write(ctx: Ctx, argument: str) -> Pressed:
 
 
 DAILY_NOTE, KEEP_DAILY_NOTE = recurring(NUDGE, send_nudge, "belief_log", "belief_log_for", schedule.next_daily,
-                                        needs_history=True)
+                                        reads=Reads(today=(LOG_KIND,)))
 BUTTONS = (GlobalButton("blog", press_write, needs_history=True),)

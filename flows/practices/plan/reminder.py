@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flows.dialogue.core import Button, Ctx, Due, Entry, Reply
-from flows.dialogue.registry import GlobalButton, Pressed, Scheduled
+from flows.dialogue.registry import GlobalButton, Pressed, Reads, Scheduled
 from flows.lib import schedule
 from flows.practices.plan.common import (
     KIND,
@@ -134,7 +134,7 @@ def _later_offer(ctx: Ctx, entry: Entry) -> Reply:
     return Reply(ctx.render("plan/later"), (tuple(row), (other,)))
 
 
-SCHEDULED = Scheduled(REMINDER, send, missed, needs_history=True)
+SCHEDULED = Scheduled(REMINDER, send, missed, reads=Reads(row_entry=True))
 BUTTONS = (
     GlobalButton("pa", press_reminder, needs_history=True),
     GlobalButton("pl", press_later, needs_history=True),

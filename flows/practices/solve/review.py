@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from flows.dialogue.core import Answer, Button, Ctx, Due, Entry, Flow, Goto, Invalid, Option, OptionRows, Reply, Step
-from flows.dialogue.registry import GlobalButton, Pressed, Scheduled
+from flows.dialogue.registry import GlobalButton, Pressed, Reads, Scheduled
 from flows.lib import scales
 from flows.practices.solve import planning
 from flows.practices.solve.common import (
@@ -276,7 +276,8 @@ FLOW = Flow.of(
     ends_on_risk=ENDS_ON_RISK,
 )
 
-SCHEDULED = (Scheduled(REMINDER, send_reminder, needs_history=True), Scheduled(REVIEW, send_review, missed_review, needs_history=True))
+SCHEDULED = (Scheduled(REMINDER, send_reminder, reads=Reads(row_entry=True)),
+             Scheduled(REVIEW, send_review, missed_review, reads=Reads(row_entry=True)))
 BUTTONS = (
     GlobalButton("solvestep", press_show_step, needs_history=True),
     GlobalButton("solveback", press_look_back, needs_history=True),
