@@ -115,8 +115,8 @@ async def run_console(
         await console.say(Incoming(CONSOLE_USER, CONSOLE_USER, "command", command="start"))
     # The same tick as in Telegram: what fell due while it was closed (within the grace
     # window) is printed at once, and what falls due while it runs, when it does.
-    ticker = Ticker(storage, console.engine, lambda chat_id, replies: console.show(replies))
-    await ticker.tick()
+    ticker = await Ticker.resuming(storage, console.engine, lambda chat_id, replies: console.show(replies))
+    await ticker.drain()
     ticking = asyncio.create_task(_tick_forever(ticker))
     try:
         interactive = stdin.isatty()
@@ -139,4 +139,4 @@ async def run_console(
 async def _tick_forever(ticker: Ticker) -> None:
     while True:
         await asyncio.sleep(TICK)
-        await ticker.tick()
+        await ticker.drain()  # one person: a drain is short, and waiting for it keeps ticks apart

@@ -36,6 +36,7 @@ CHAT_GAP = 1.1  # seconds between two nudges to one chat (Telegram: about one a 
 CLAIM_AT_LEAST = 10  # a claim waits until this many sends have room (fewer, larger claims)
 STALL = timedelta(minutes=2)  # no beat for this long: nothing was sending (down, or asleep)
 SAVE_BEAT_EVERY = timedelta(seconds=10)
+STOP_WAIT = 10.0  # seconds a shutdown waits for the sends under way
 
 Send = Callable[[int, list[Reply]], Awaitable[bool]]  # (chat id, replies) -> reached them?
 
@@ -96,6 +97,7 @@ class Ticker:
         self.back_at: datetime | None = None
         self._saved_beat: datetime | None = None
         self._drain: asyncio.Task[int] | None = None
+        self._stopping = False
 
     @classmethod
     async def resuming(cls, storage: Storage, engine: Engine, send: Send, **options) -> Ticker:
@@ -106,12 +108,18 @@ class Ticker:
         """The job every TICK seconds: note that the scheduler is alive, and start a drain
         unless one is running. Returns at once."""
         await self._beat()
-        if self._drain is None or self._drain.done():
+        if not self._stopping and (self._drain is None or self._drain.done()):
             self._drain = asyncio.create_task(self.drain(), name="drain")
 
-    async def stop(self) -> None:
-        """Stop a drain in progress (at shutdown): what it claimed and did not send is not sent."""
-        if self._drain is not None and not self._drain.done():
+    async def stop(self, wait: float = STOP_WAIT) -> None:
+        """At shutdown: claim nothing more, let the sends under way finish (up to `wait`
+        seconds), then cancel. A row claimed and not sent by then is not sent by anyone."""
+        self._stopping = True
+        if self._drain is None or self._drain.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._drain), wait)
+        except asyncio.TimeoutError:
             self._drain.cancel()
             try:
                 await self._drain
@@ -119,14 +127,14 @@ class Ticker:
                 pass
 
     async def drain(self) -> int:
-        """Send everything due by now, at the pace Telegram allows; returns how many were sent."""
+        """Send everything due by now, at the pace Telegram allows; returns how many reached someone."""
         sent = 0
         sending: set[asyncio.Task[bool]] = set()
         more = True
         try:
             while True:
                 room = self.in_flight - len(sending)
-                if more and (room >= min(CLAIM_AT_LEAST, self.in_flight) or not sending):
+                if more and not self._stopping and (room >= min(CLAIM_AT_LEAST, self.in_flight) or not sending):
                     now = await self._beat()
                     claimed = await self.storage.claim_due(now, room)
                     more = len(claimed) == room
@@ -174,11 +182,16 @@ class Ticker:
                 await self.engine.missed(row.user_id, row.chat_id, due)
                 return False
 
-            async def deliver(replies: list[Reply], chat_id: int = row.chat_id) -> bool:
-                await self.pacer.wait(chat_id, len(replies))
-                return await self.send(chat_id, replies)
+            reached = False
 
-            return bool(await self.engine.nudge(row.user_id, row.chat_id, due, deliver))
+            async def deliver(replies: list[Reply], chat_id: int = row.chat_id) -> bool:
+                nonlocal reached
+                await self.pacer.wait(chat_id, len(replies))
+                reached = await self.send(chat_id, replies)
+                return reached
+
+            await self.engine.nudge(row.user_id, row.chat_id, due, deliver)
+            return reached
         except Exception as error:
             log.error("could not send a scheduled %s: %s", due.kind, type(error).__name__)
             return False

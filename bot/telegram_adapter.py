@@ -161,6 +161,7 @@ class TelegramAdapter:
             # Work for one person is serialised by the engine; different people run side by side.
             .concurrent_updates(64)
             .post_init(self._start)
+            .post_stop(self._stop_sending)
             .post_shutdown(self._stop)
         )
         if self.config.api_url:
@@ -198,10 +199,15 @@ class TelegramAdapter:
         assert self.ticker is not None
         await self.ticker.tick()
 
-    async def _stop(self, application: Application) -> None:
+    async def _stop_sending(self, application: Application) -> None:
+        """After the updates stop and before the HTTP client closes: the drain's sends
+        under way finish, and nothing more is claimed."""
         if self.ticker is not None:
             await self.ticker.stop()
             self.ticker = None
+
+    async def _stop(self, application: Application) -> None:
+        await self._stop_sending(application)  # if stopping never ran (a failed start)
         if self.storage is not None:
             await self.storage.close()
             self.storage = None

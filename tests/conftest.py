@@ -17,7 +17,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.crypto import Cipher
-from bot.scheduler import Ticker
+from bot.scheduler import Pacer, Ticker
 from bot.storage import Storage
 from flows.lib import markup
 from flows.lib.content import Content
@@ -304,6 +304,11 @@ def run_console(tmp_path: Path, lines: list[str], **env: str) -> subprocess.Comp
 # --- a clock the tests move, and the real tick ------------------------------------------
 
 
+def unpaced() -> Pacer:
+    """Tests of what a nudge says need not wait for Telegram's pace (tests/test_drain.py tests the pace)."""
+    return Pacer(rate=1_000_000.0, chat_gap=0.0)
+
+
 class Clock:
     """Now, as the engine and the tick see it; tests set or move it (nobody sleeps)."""
 
@@ -339,7 +344,7 @@ def ticker(storage: Storage, moving: Engine, sent: list) -> Ticker:
         sent.append((chat_id, replies))
         return True
 
-    return Ticker(storage, moving, send)
+    return Ticker(storage, moving, send, pacer=unpaced())
 
 
 @pytest.fixture

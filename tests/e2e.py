@@ -85,8 +85,9 @@ async def running_bot(fake: FakeTelegram, config: Config, content: Content):
     finally:
         await application.updater.stop()
         await application.stop()
-        await application.post_shutdown(application)
+        await application.post_stop(application)
         await application.shutdown()
+        await application.post_shutdown(application)
 
 
 class Person:

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Protocol
 from weakref import WeakValueDictionary
 
@@ -36,7 +36,7 @@ from flows.dialogue.core import (
 )
 from flows.dialogue.detour import SafetyDetour, plain
 from flows.dialogue.registry import Pressed, Reads, Registry
-from flows.lib import backoff
+from flows.lib import backoff, schedule
 from flows.lib.content import Content
 from flows.lib.risk_screen import ASK, RESPOND
 
@@ -46,7 +46,6 @@ GLOBAL = "g"  # prefix of buttons that work at any moment, whatever the current 
 LONG_PASTE_CHARS = 4000  # Telegram splits longer pastes; the parts that follow are one answer
 LONG_PASTE_WINDOW = timedelta(seconds=10)  # typed words this soon after a long paste are not read
 PASTE_TAIL = timedelta(seconds=3)  # a part this soon after the last long part is that paste's own rest
-RECENT = timedelta(days=2)  # "today's" entries in any time zone lie within this of now
 PASTE_OVER = "paste"  # a timer's data: a long paste's window is over (what it dropped is said then)
 
 
@@ -232,10 +231,11 @@ class Engine(SafetyDetour):
 
     async def _load_what_it_reads(self, state: UserState, reads: Reads, due: Due) -> None:
         """A scheduled send's few entries (ctx.history holds only those): the row's own
-        entry, and today's entries of the kinds it checks."""
+        entry, and the entries of the kinds it checks made today, their local day."""
         if reads:
             ids = (due.ref,) if reads.row_entry and due.ref is not None else ()
-            since = self.clock() - RECENT
+            today = schedule.local_date(self.clock(), state.settings)
+            since = schedule.at_local(today, time(0), state.settings)
             state.history = await self.store.entries(state.user_id, ids, reads.today, since)
 
     def _backed_off(self, state: UserState, due: Due) -> list[Reply]:

@@ -53,7 +53,7 @@ class Reads:
     costs the same to someone with no history as to someone with a thousand entries."""
 
     row_entry: bool = False  # the entry the row is about (Due.ref): a plan, an experiment
-    today: tuple[str, ...] = ()  # their entries of these kinds from about the last two days (today's, in any zone)
+    today: tuple[str, ...] = ()  # their entries of these kinds made today (their local day)
 
     def __bool__(self) -> bool:
         return self.row_entry or bool(self.today)
