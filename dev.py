@@ -5,6 +5,7 @@
     python3 dev.py test    # run the test suite
     python3 dev.py bot     # run the Telegram bot (needs TELEGRAM_BOT_TOKEN, DATA_ENCRYPTION_KEY)
     python3 dev.py bench   # the /help benchmark against a bare echo bot (bench/README.md)
+    python3 dev.py bench-nudges      # scheduled nudges at scale: claims, CPU per nudge, the drain rate
     python3 dev.py bench-screening   # what risk screening costs per message
     python3 dev.py train-screening   # retrain the risk screen's model from tests/data/screening
     python3 dev.py train-traps       # retrain the thinking-trap ranker from tests/data/traps
@@ -30,6 +31,7 @@ COMMANDS = {
     "test": ["-m", "pytest", "-q", "-n", "auto"],
     "bot": ["-m", "bot"],
     "bench": ["bench/bench_help.py"],
+    "bench-nudges": ["bench/bench_nudges.py"],
     "bench-screening": ["bench/bench_screening.py"],
     "train-screening": ["scripts/train_screening.py"],
     "train-traps": ["scripts/train_traps.py"],
