@@ -14,6 +14,11 @@ The server runs in a background thread (stdlib only); a test drives it as a pers
 `requests`, `count`).
 Every public method is thread-safe.
 
+Two options make it behave like a server that is far away and busy (both off by default):
+`latency` delays each call (calls overlap, as they do at Telegram), and `flood_control`
+refuses messages sent faster than Telegram allows, with its 429 "retry after" answer; see
+`FakeTelegram.__init__`. `send_times` and `closest_sends` show how the bot paced its messages.
+
     with FakeTelegram() as fake:
         fake.add_private_chat(42)
         application = ApplicationBuilder().token(fake.token).base_url(fake.base_url).build()
@@ -23,9 +28,10 @@ Every public method is thread-safe.
         assert not fake.unexpected_errors()
 
 Not modelled: Markdown/MarkdownV2 (such text is stored as sent), the `entities` parameter,
-entity nesting rules, inline-mode messages, downloads from base_file_url, real rate limits
-(inject 429s instead), group membership and admin rights, methods not listed below (they get
-Telegram's 404 "Not Found", which PTB reports as InvalidToken).
+entity nesting rules, inline-mode messages, downloads from base_file_url, rate limits other
+than the two of `flood_control` (no 20-a-minute limit in groups, none on other methods; without
+`flood_control`, inject 429s instead), group membership and admin rights, methods not listed
+below (they get Telegram's 404 "Not Found", which PTB reports as InvalidToken).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from http import HTTPStatus
@@ -74,6 +81,12 @@ STRING_PARAMS = {"text", "caption", "parse_mode", "callback_query_id", "url", "a
                  "secret_token", "language_code", "emoji", "business_connection_id"}
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8", b"RIFF")
 BLOCKED = "Forbidden: bot was blocked by the user"
+# Flood control (FakeTelegram(flood_control=True)): what counts as a message, and the limits.
+FLOOD_METHODS = {"sendMessage", "sendDocument", "sendPhoto", "editMessageText"}
+SEND_METHODS = ("sendMessage", "sendDocument", "sendPhoto")  # what send_times counts
+FLOOD_WINDOW = 1.0  # seconds, sliding
+FLOOD_TOTAL = 30  # messages a second in all chats together
+FLOOD_PER_CHAT = 2  # messages to one chat within FLOOD_WINDOW; the next is refused
 NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
                 "exactly the same as a current content and reply markup of the message")
 
@@ -87,10 +100,10 @@ class ApiError(Exception):
     """An error answer: HTTP status and Telegram's description (and optional parameters)."""
 
     def __init__(self, status: int, description: str, parameters: dict | None = None,
-                 injected: bool = False):
+                 injected: bool = False, flood: bool = False):
         super().__init__(description)
         self.status, self.description, self.parameters = status, description, parameters
-        self.injected = injected
+        self.injected, self.flood = injected, flood
 
 
 def bad(description: str) -> ApiError:
@@ -141,14 +154,45 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    """One thread per connection, as before; a listen backlog that takes a burst of new
+    connections (socketserver's default of 5 drops the rest, and the client retries a
+    second later)."""
+
+    request_queue_size = 128
+    daemon_threads = True
+    block_on_close = False  # keep-alive threads must not hold up stop()
+
+
 class FakeTelegram:
     """A fake Telegram Bot API server; see the module docstring."""
 
     def __init__(self, token: str = "123:ABC", username: str = "CBTCompanionTestBot",
-                 strict_ampersand: bool = True):
+                 strict_ampersand: bool = True, latency: float = 0.0, flood_control: bool = False,
+                 clock: Callable[[], float] = time.monotonic):
         """`strict_ampersand`: real Telegram shows a bare `&` (or `&nbsp;`) literally; by
-        default the fake refuses it, because it nearly always means text was not escaped."""
+        default the fake refuses it, because it nearly always means text was not escaped.
+
+        `latency`: seconds every call takes before it is handled, as with a server far away.
+        The whole delay comes before the call is handled (the answer then leaves at once), so a
+        request's `at` is when it arrives; calls wait outside the fake's lock and so overlap.
+        getUpdates is not delayed: it keeps its long-poll semantics (it answers as soon as an
+        update arrives, or when its timeout ends).
+
+        `flood_control`: Telegram's flood limits on messages (sendMessage, sendDocument,
+        sendPhoto, editMessageText), answered as Telegram answers: HTTP 429, "Too Many
+        Requests: retry after 1", parameters.retry_after = 1. A message is refused when
+        - 30 messages were accepted in all chats together in the last second, or
+        - 2 messages were accepted in its chat in the last second. Telegram asks for at most
+          one message a second in a chat but lets short bursts through; the fake lets a burst
+          of two through and refuses the third.
+        Only accepted messages count (a refused one was not sent). The windows slide over the
+        last 1.0 s of `clock()`, which a test can replace to move time without sleeping; each
+        refusal is flagged (`flood_refusals`)."""
         self.token, self.username, self.strict_ampersand = token, username, strict_ampersand
+        self.latency, self.flood_control, self._clock = latency, flood_control, clock
+        self._sent_all: deque[float] = deque()  # clock() of messages accepted (flood_control)
+        self._sent_chat: dict[str, deque[float]] = {}  # the same, per chat
         self.bot_user = {"id": int(token.split(":")[0]), "is_bot": True,
                          "first_name": "CBT Companion", "username": username,
                          "can_join_groups": True, "can_read_all_group_messages": False,
@@ -178,9 +222,7 @@ class FakeTelegram:
     # ---------------------------------------------------------------- lifecycle
 
     def start(self) -> "FakeTelegram":
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.block_on_close = False  # keep-alive threads must not hold up stop()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self  # type: ignore[attr-defined]
         self._server.handle_error = self._handle_error  # type: ignore[method-assign]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
@@ -338,7 +380,9 @@ class FakeTelegram:
         return sent[-1]
 
     def requests(self, method: str | None = None) -> list[dict]:
-        """Every request: {"method", "params" (decoded), "status", "response", "injected"}."""
+        """Every request: {"method", "params" (decoded), "status", "response", "injected",
+        "flood" (a flood_control 429), "at" (time.time() when it was handled, which with
+        `latency` is after the delay: when it arrived)}."""
         with self._cond:
             return copy.deepcopy([r for r in self._log if method is None or r["method"] == method])
 
@@ -348,8 +392,30 @@ class FakeTelegram:
                    and (chat_id is None or str(r["params"].get("chat_id")) == str(chat_id)))
 
     def unexpected_errors(self) -> list[dict]:
-        """Error answers (status >= 400) that the test did not inject."""
-        return [r for r in self.requests() if r["status"] >= 400 and not r["injected"]]
+        """Error answers (status >= 400) that the test did not inject. Refusals of
+        `flood_control`, which the test asked for, are not among them: see flood_refusals()."""
+        return [r for r in self.requests() if r["status"] >= 400 and not r["injected"] and not r["flood"]]
+
+    def flood_refusals(self) -> int:
+        """How many calls flood_control refused with 429."""
+        with self._cond:
+            return sum(1 for r in self._log if r["flood"])
+
+    def send_times(self, chat_id: int) -> list[float]:
+        """The `at` times (time.time(), when the call arrived) of the messages sent to chat_id
+        by sendMessage, sendDocument and sendPhoto that succeeded, in order (edits not included)."""
+        with self._cond:
+            return [r["at"] for r in self._log if r["method"] in SEND_METHODS and r["status"] == 200
+                    and str(r["params"].get("chat_id")) == str(chat_id)]
+
+    def closest_sends(self) -> float | None:
+        """The smallest gap in seconds between two successful sends to the same chat, over all
+        chats (send_times of each); None if no chat got two."""
+        with self._cond:
+            chats = {str(r["params"].get("chat_id")) for r in self._log if r["method"] in SEND_METHODS}
+            gaps = [later - earlier for chat in chats
+                    for earlier, later in itertools.pairwise(self.send_times(chat))]
+        return min(gaps) if gaps else None
 
     def commands(self, scope_type: str = "default", language_code: str = "",
                  chat_id: int | None = None, user_id: int | None = None) -> list[tuple[str, str]]:
@@ -413,7 +479,9 @@ class FakeTelegram:
         url = urlsplit(handler.path)
         route = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", url.path)
         method = route.group(2) if route else url.path
-        params, files, injected = {}, {}, False
+        params, files, injected, flood = {}, {}, False, False
+        if self.latency > 0 and method.lower() != "getupdates":
+            time.sleep(self.latency)  # outside the lock: concurrent calls overlap
         with self._cond:
             try:
                 params, files = self._decode(handler.headers.get("Content-Type") or "", body, url.query)
@@ -425,20 +493,23 @@ class FakeTelegram:
                     raise ApiError(404, "Not Found")
                 method = self._methods[method.lower()]  # Telegram ignores the case of method names
                 self._inject(method, params)
+                self._check_flood(method, params)
                 status, payload = 200, {"ok": True, "result": getattr(self, "_api_" + method)(params, files)}
+                self._count_flood(method, params)
             except ApiError as error:
                 status, payload = error.status, {"ok": False, "error_code": error.status,
                                                  "description": error.description}
                 if error.parameters:
                     payload["parameters"] = error.parameters
-                injected = error.injected
+                injected, flood = error.injected, error.flood
             except Exception as error:  # a bug in the fake, or a parameter it cannot read
                 status, payload = 500, {"ok": False, "error_code": 500,
                                         "description": f"Internal Server Error (fake: {error!r})"}
             shown = {**params, **{k: {"file_name": f["file_name"], "size": len(f["data"])}
                                   for k, f in files.items()}}
             self._log.append({"method": method, "params": shown, "status": status,
-                              "response": payload, "injected": injected, "at": time.time()})
+                              "response": payload, "injected": injected, "flood": flood,
+                              "at": time.time()})
             self._changed()
         data = json.dumps(payload).encode()
         handler.send_response(status)
@@ -488,6 +559,37 @@ class FakeTelegram:
                 rule["times"] -= 1
                 extra = {"retry_after": rule["retry_after"]} if rule["status"] == 429 else None
                 raise ApiError(rule["status"], rule["description"], extra, injected=True)
+
+    def _flood_windows(self, params: dict) -> tuple[deque, deque | None]:
+        """The accepted messages of the last FLOOD_WINDOW seconds: in all chats, and in the
+        chat of this call (None for a call without chat_id, such as an inline message edit)."""
+        now = self._clock()
+        chat = params.get("chat_id")
+        windows = [self._sent_all]
+        if chat is not None:
+            windows.append(self._sent_chat.setdefault(str(chat), deque()))
+        for window in windows:
+            while window and now - window[0] >= FLOOD_WINDOW:
+                window.popleft()
+        return self._sent_all, windows[1] if chat is not None else None
+
+    def _check_flood(self, method: str, params: dict) -> None:
+        """Refuses a message over Telegram's limits (see __init__) with its 429 answer."""
+        if not self.flood_control or method not in FLOOD_METHODS:
+            return
+        total, chat = self._flood_windows(params)
+        if len(total) >= FLOOD_TOTAL or (chat is not None and len(chat) >= FLOOD_PER_CHAT):
+            raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1}, flood=True)
+
+    def _count_flood(self, method: str, params: dict) -> None:
+        """An accepted message enters the windows; a refused one never does."""
+        if not self.flood_control or method not in FLOOD_METHODS:
+            return
+        now = self._clock()
+        total, chat = self._flood_windows(params)
+        total.append(now)
+        if chat is not None:
+            chat.append(now)
 
     # ---------------------------------------------------------------- Bot API methods
 

@@ -6,13 +6,14 @@ anything our bot sends that Telegram would refuse fails the suite.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
 
 from bot.logging_setup import setup_logging
 from tests.conftest import set_up
-from tests.e2e import TOKEN, Person, RunningBot, running_bot
+from tests.e2e import TOKEN, Person, RunningBot, make_config, running_bot
 from tests.fake_telegram import FakeTelegram
 from tests.test_storage import database_bytes
 
@@ -130,6 +131,28 @@ async def test_a_429_on_a_reply_still_delivers_it_once(ana: Person, fake: FakeTe
     assert len(replies) == 1 and "/crisis" in replies[0].text
     statuses = [r["status"] for r in fake.requests("sendMessage")]
     assert statuses == [429, 200]
+
+
+async def test_flood_control_429_is_retried_by_the_rate_limiter(db_path, key, content):
+    now = [0.0]  # the fake's flood windows run on this clock: no second passes until the test says so
+    with FakeTelegram(token=TOKEN, flood_control=True, clock=lambda: now[0]) as fake:
+        async with running_bot(fake, make_config(fake, db_path, key), content) as bot:
+            ana = Person(bot, 1001)
+            await ana.send("/help")
+            await ana.send("/help")  # two messages to Ana within the second: Telegram's burst
+            third = asyncio.create_task(ana.send("/help"))
+            await fake.await_for(fake.flood_refusals, what="a 429 from flood control")
+            now[0] += 1.0  # the first two leave the window while AIORateLimiter waits retry_after
+            replies = await third
+        assert len(replies) == 1 and "/crisis" in replies[0].text
+        assert [r["status"] for r in fake.requests("sendMessage")] == [200, 200, 429, 200]
+        refusal = fake.requests("sendMessage")[2]
+        assert refusal["flood"] and refusal["response"] == {
+            "ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+            "parameters": {"retry_after": 1}}
+        assert fake.flood_refusals() == 1 and fake.unexpected_errors() == []
+        first, second, retried = fake.send_times(ana.user_id)
+        assert retried - refusal["at"] >= 1.0  # the limiter waited retry_after before trying again
 
 
 async def test_blocking_marks_inactive_and_a_later_message_reactivates(ana: Person, bot: RunningBot, fake):

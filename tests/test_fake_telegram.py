@@ -434,3 +434,142 @@ async def test_webhook_blocks_polling_until_deleted(bot, fake):
 def test_wait_for_times_out_with_the_last_requests(fake):
     with pytest.raises(AssertionError, match="timed out after 0.05s waiting for a reply"):
         fake.wait_for(lambda: fake.messages(ANA), timeout=0.05, what="a reply")
+
+
+# ------------------------------------------------------------------ latency and flood control
+
+class Clock:
+    """A clock a test moves by hand, for the flood-control windows."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def post(client: httpx.AsyncClient, fake: FakeTelegram, method: str, **params) -> httpx.Response:
+    return await client.post(f"{fake.base_url}{TOKEN}/{method}", json=params)
+
+
+async def timed_sends(fake: FakeTelegram, chats: list[int]) -> tuple[float, list[float], list[httpx.Response]]:
+    """One sendMessage to each chat, all at once, each on its own connection: (the whole
+    time, each call's time, the answers)."""
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=len(chats))) as client:
+        async def one(chat: int) -> tuple[float, httpx.Response]:
+            started = time.monotonic()
+            answer = await post(client, fake, "sendMessage", chat_id=chat, text="hi")
+            return time.monotonic() - started, answer
+
+        started = time.monotonic()
+        results = await asyncio.gather(*(one(chat) for chat in chats))
+        return time.monotonic() - started, [t for t, _ in results], [a for _, a in results]
+
+
+@pytest.mark.asyncio
+async def test_latency_delays_every_call_and_calls_overlap():
+    with FakeTelegram(token=TOKEN, latency=0.2) as fake:
+        chats = list(range(1, 11))
+        for chat in chats:
+            fake.add_private_chat(chat)
+        async with httpx.AsyncClient() as client:
+            poll = asyncio.create_task(post(client, fake, "getUpdates", timeout=0))
+            started = time.time()
+            total, each, answers = await timed_sends(fake, chats)
+            assert (await poll).json() == {"ok": True, "result": []}
+    assert all(a.status_code == 200 for a in answers)
+    assert min(each) >= 0.2  # every call waits the latency...
+    assert total < 1.0  # ...at the same time as the others (one after another: 2 s)
+    sends = fake.requests("sendMessage")
+    assert min(r["at"] for r in sends) >= started + 0.2  # stamped when it arrives, after the delay
+    [poll_request] = fake.requests("getUpdates")
+    assert poll_request["at"] < started + 0.2  # a poll is answered without the delay
+
+
+@pytest.mark.asyncio
+async def test_a_burst_of_40_new_connections_is_served_at_once():
+    # socketserver's listen backlog of 5 refuses or delays (by a second) most of such a burst.
+    with FakeTelegram(token=TOKEN, latency=0.2) as fake:
+        chats = list(range(1, 41))
+        for chat in chats:
+            fake.add_private_chat(chat)
+        total, each, answers = await timed_sends(fake, chats)
+    assert [a.status_code for a in answers] == [200] * 40
+    assert min(each) >= 0.2 and total < 1.0
+
+
+@pytest.mark.asyncio
+async def test_flood_control_refuses_the_31st_message_in_a_second():
+    clock = Clock()
+    with FakeTelegram(token=TOKEN, flood_control=True, clock=clock) as fake:
+        for chat in range(1, 33):
+            fake.add_private_chat(chat)
+        async with httpx.AsyncClient() as client:
+            answers = [await post(client, fake, "sendMessage", chat_id=chat, text="hi") for chat in range(1, 32)]
+            assert [a.status_code for a in answers] == [200] * 30 + [429]
+            assert answers[-1].json() == {"ok": False, "error_code": 429,
+                                          "description": "Too Many Requests: retry after 1",
+                                          "parameters": {"retry_after": 1}}
+            clock.now = 0.99
+            assert (await post(client, fake, "sendMessage", chat_id=32, text="hi")).status_code == 429
+            clock.now = 1.0  # the first 30 have left the window
+            assert (await post(client, fake, "sendMessage", chat_id=32, text="hi")).status_code == 200
+            await post(client, fake, "getMe")  # other methods are not limited
+        assert fake.flood_refusals() == 2
+        refused = [r for r in fake.requests("sendMessage") if r["status"] == 429]
+        assert [r["flood"] for r in refused] == [True, True] and not refused[0]["injected"]
+        assert fake.unexpected_errors() == []  # asked for: counted by flood_refusals instead
+        assert fake.count("sendMessage") == 31 and len(fake.messages(31)) == 0
+
+
+@pytest.mark.asyncio
+async def test_flood_control_refuses_a_third_message_to_one_chat_within_a_second(bot, fake):
+    clock = Clock()
+    with FakeTelegram(token=TOKEN, flood_control=True, clock=clock) as flood:
+        flood.add_private_chat(ANA)
+        flood.add_private_chat(43)
+        async with httpx.AsyncClient() as client:
+            async def send(chat: int, at: float, method: str = "sendMessage", **params) -> int:
+                clock.now = at
+                params = params or {"text": f"at {at}"}
+                return (await post(client, flood, method, chat_id=chat, **params)).status_code
+
+            assert await send(ANA, 0.0) == 200
+            assert await send(ANA, 0.1, "sendMessage", text=" ") == 400  # refused: not sent, not counted
+            assert await send(ANA, 0.2, "editMessageText", message_id=1, text="edited") == 200  # an edit counts
+            assert await send(ANA, 0.5) == 429
+            assert await send(43, 0.5) == 200  # another chat has its own window
+            assert await send(ANA, 0.99) == 429
+            assert await send(ANA, 1.0) == 200  # 0.0 has left; the refusals at 0.5 and 0.99 never counted
+            assert await send(ANA, 1.1) == 429  # the edit at 0.2 and the send at 1.0
+            assert await send(ANA, 2.0) == 200
+        assert flood.flood_refusals() == 3
+        assert [m.text for m in flood.messages(ANA)] == ["edited", "at 1.0", "at 2.0"]
+    # Without flood_control (the default) nothing is limited.
+    for i in range(5):
+        await bot.send_message(ANA, f"quick {i}")
+    assert fake.count("sendMessage", ANA) == 5 and fake.flood_refusals() == 0
+
+
+@pytest.mark.asyncio
+async def test_send_times_and_closest_sends(bot, fake):
+    fake.add_private_chat(43, first_name="Bo")
+    assert fake.closest_sends() is None
+    await bot.send_message(ANA, "one")
+    await bot.send_message(43, "one")  # right after, but to another chat
+    assert fake.closest_sends() is None  # no chat got two yet
+    await asyncio.sleep(0.2)
+    sent = await bot.send_document(ANA, b"data", filename="a.csv")
+    await bot.edit_message_text("one!", ANA, 1)  # an edit is not a send
+    await refused(bot.send_message(ANA, "<b>x", parse_mode=ParseMode.HTML))  # a refused send is not either
+    fake.inject_error("sendPhoto", status=429, retry_after=1)
+    with pytest.raises(RetryAfter):
+        await bot.send_photo(ANA, b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)
+    await asyncio.sleep(0.2)
+    await bot.send_message(ANA, "three")
+    ok = [r for r in fake.requests() if r["status"] == 200 and r["params"].get("chat_id") == ANA]
+    expected = [r["at"] for r in ok if r["method"] in ("sendMessage", "sendDocument")]
+    assert len(expected) == 3 and fake.send_times(ANA) == expected == sorted(expected)
+    assert len(fake.send_times(43)) == 1 and fake.send_times(7) == []
+    assert fake.closest_sends() == min(expected[1] - expected[0], expected[2] - expected[1]) >= 0.2
+    assert sent.document.file_name == "a.csv"
