@@ -137,37 +137,57 @@ async def claims(people: int, work: Path) -> dict:
 
 # --- 2. CPU per nudge by history -------------------------------------------------------------
 
-async def cpu_per_nudge(work: Path, sizes: tuple[int, ...] = (0, 100, 1000), each: int = 100) -> dict[int, list[float]]:
+async def cpu_per_nudge(work: Path, sizes: tuple[int, ...] = (0, 100, 1000), each: int = 100,
+                        warm_up: int = 20) -> dict[int, list[float]]:
     key = Fernet.generate_key().decode()
     path = work / "history.db"
     due = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
     await create(path, key)
-    for n, size in enumerate(sizes):
-        bulk_people(path, key, each, [due] * each, entries=size, first_id=1 + n * each)
+    groups = [(0, warm_up), *((size, each) for size in sizes)]  # the first group is not measured
+    first_ids, next_id = [], 1
+    for size, count in groups:
+        bulk_people(path, key, count, [due] * count, entries=size, first_id=next_id)
+        first_ids.append(next_id)
+        next_id += count
     store = await Storage.open(path, Cipher(key))
     engine = Engine(store, Content(), REGISTRY)
 
     async def deliver(replies) -> bool:
         return True
 
+    async def nudge(user_id: int) -> float:
+        row = claimed[user_id]
+        began = time.process_time()
+        replies = await engine.nudge(row.user_id, row.chat_id, row.due, deliver)
+        spent = (time.process_time() - began) * 1000
+        assert replies, "a prompt was expected"
+        return spent
+
     try:
-        claimed = {c.user_id: c for c in await store.claim_due(datetime.now(UTC), each * len(sizes))}
-        # Warm up (first-use costs: templates, the code path) on people not measured.
-        results: dict[int, list[float]] = {}
-        for n, size in enumerate(sizes):
-            results[size] = []
-            for user_id in range(1 + n * each, 1 + (n + 1) * each):
-                row = claimed[user_id]
-                began = time.process_time()
-                replies = await engine.nudge(row.user_id, row.chat_id, row.due, deliver)
-                results[size].append((time.process_time() - began) * 1000)
-                assert replies, "a prompt was expected"
+        claimed = {c.user_id: c for c in await store.claim_due(datetime.now(UTC), next_id)}
+        for user_id in range(first_ids[0], first_ids[0] + warm_up):  # first-use costs: templates, code paths
+            await nudge(user_id)
+        results: dict[int, list[float]] = {size: [] for size in sizes}
+        for i in range(each):  # interleaved, so that a busy moment on the machine falls on every size alike
+            for n, size in enumerate(sizes):
+                results[size].append(await nudge(first_ids[n + 1] + i))
         return results
     finally:
         await store.close()
 
 
 # --- 3. the real bot draining through the fake Bot API ---------------------------------------
+
+def wait_for_the_drain(fake: FakeTelegram, prompts: int, quiet: float = 10.0) -> None:
+    """Until every prompt is sent, or none has been for `quiet` seconds (one was lost)."""
+    last, since = -1, time.monotonic()
+    while (count := fake.count("sendMessage")) < prompts:
+        if count != last:
+            last, since = count, time.monotonic()
+        elif time.monotonic() - since > quiet:
+            return
+        time.sleep(0.2)
+
 
 def rss_peak_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -201,7 +221,7 @@ async def drain(people: int, prompts: int, latency: float, work: Path) -> dict:
         try:
             fake.wait_for(lambda: fake.count("sendMessage") >= 1, timeout=120, what="the first prompt")
             cpu_start = cpu_seconds(process.pid)
-            fake.wait_for(lambda: fake.count("sendMessage") >= prompts, timeout=prompts, what="every prompt")
+            wait_for_the_drain(fake, prompts)
             cpu = cpu_seconds(process.pid) - cpu_start
             rss = rss_peak_mb(process.pid)
         finally:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 TICK = 20  # seconds between ticks
 IN_FLIGHT = 25  # sends waiting for Telegram's answer at once (about 50 ms each from a server)
-RATE = 28.0  # messages a second in all: under Telegram's ~30, with room for replies to people
+RATE = 27.0  # messages a second in all: under Telegram's ~30, with room for jitter and for replies
 CHAT_GAP = 1.1  # seconds between two nudges to one chat (Telegram: about one a second)
 CLAIM_AT_LEAST = 10  # a claim waits until this many sends have room (fewer, larger claims)
 STALL = timedelta(minutes=2)  # no beat for this long: nothing was sending (down, or asleep)
@@ -42,35 +43,44 @@ Send = Callable[[int, list[Reply]], Awaitable[bool]]  # (chat id, replies) -> re
 
 
 class Pacer:
-    """Spaces sends evenly: `rate` a second in all (never a burst) and `chat_gap` seconds
-    between two to the same chat. It runs on its own monotonic clock: Telegram's limits
-    are in real seconds, whatever time the engine's clock says it is."""
+    """Spaces sends: at most `rate` started in any one second, never closer together than
+    1/`rate` (so no burst after a stall, when the event loop was busy), and `chat_gap`
+    seconds apart in one chat. It runs on its own monotonic clock: Telegram's limits are in
+    real seconds, whatever time the engine's clock says it is."""
 
     def __init__(self, rate: float = RATE, chat_gap: float = CHAT_GAP,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = 1.0 / rate
+        self.rate = rate
         self.chat_gap = chat_gap
         self.clock = clock
-        self._next = 0.0
+        self._started: deque[float] = deque()  # when each send of the last second started
         self._chat_next: dict[int, float] = {}
 
     async def wait(self, chat_id: int, messages: int = 1) -> None:
-        """Wait for this chat's turn, then for a slot in all. Each is taken with no await
-        between looking and taking, so concurrent senders queue up rather than all waking
-        at once; a message to a chat still in its gap waits without holding up the others."""
+        """Wait until this chat's gap is over and there is room in the last second. The
+        looking and the taking happen with no await between them, so of many waiting
+        senders only as many go as there is room for; the others wait again."""
         while True:
             now = self.clock()
-            ready = self._chat_next.get(chat_id, 0.0)
+            ready = self._ready_at(chat_id, now, messages)
             if ready <= now:
                 break
             await asyncio.sleep(ready - now)
-        slot = max(now, self._next)
-        self._next = slot + self.interval * messages
-        self._chat_next[chat_id] = slot + self.chat_gap
+        self._started.extend([now] * messages)
+        self._chat_next[chat_id] = now + self.chat_gap
         if len(self._chat_next) > 10_000:  # forget chats whose gap is long over
             self._chat_next = {chat: at for chat, at in self._chat_next.items() if at > now}
-        if slot > now:
-            await asyncio.sleep(slot - now)
+
+    def _ready_at(self, chat_id: int, now: float, messages: int) -> float:
+        started = self._started
+        while started and started[0] <= now - 1.0:
+            started.popleft()
+        ready = self._chat_next.get(chat_id, 0.0)
+        if started:
+            ready = max(ready, started[-1] + 1.0 / self.rate)
+        if len(started) + messages > self.rate:
+            ready = max(ready, started[len(started) + messages - int(self.rate) - 1] + 1.0)
+        return ready
 
 
 class Ticker:

@@ -7,6 +7,7 @@ can read. `secure_delete` overwrites deleted rows.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -112,6 +113,10 @@ class Storage:
     def __init__(self, db: aiosqlite.Connection, cipher: Cipher) -> None:
         self._db = db
         self._cipher = cipher
+        # One write transaction at a time on the one connection: updates for different
+        # people, the drain's claims and its nudges all write here at once, and a rollback
+        # (or a commit) would otherwise take another's half-written transaction with it.
+        self._writing = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path, cipher: Cipher) -> Storage:
@@ -227,16 +232,17 @@ class Storage:
         """Their record and the update's outbox (`state.changes`), in one transaction; the
         outbox is then empty. An erasure stays asked for: a later save erases again."""
         changes, state.changes = state.changes, Changes(erase=state.changes.erase)
-        try:
-            if changes.erase:
-                await self._erase(state)
-            else:
-                await self._write(state, changes)
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            state.changes = changes  # nothing was saved: the outbox still holds it all
-            raise
+        async with self._writing:
+            try:
+                if changes.erase:
+                    await self._erase(state)
+                else:
+                    await self._write(state, changes)
+                await self._db.commit()
+            except BaseException:
+                await self._db.rollback()
+                state.changes = changes  # nothing was saved: the outbox still holds it all
+                raise
 
     async def _write(self, state: UserState, changes: Changes) -> None:
         now = _now()
@@ -331,12 +337,13 @@ class Storage:
         their person had blocked the bot and came back too late to send come first, marked
         skipped (`Claimed.late`). The rows of people who blocked the bot are held, not
         returned, so that no claim walks past them again."""
-        late = await self._claim("late", "skipped", now, limit)
-        due = await self._claim("due", "sent", now, limit - len(late)) if len(late) < limit else []
-        gone = [(c.user_id, c.due.key) for c in due if c.chat_id is None]
-        if gone:
-            await self._db.executemany("UPDATE scheduled SET status = 'held' WHERE user_id = ? AND key = ?", gone)
-        await self._db.commit()
+        async with self._writing:
+            late = await self._claim("late", "skipped", now, limit)
+            due = await self._claim("due", "sent", now, limit - len(late)) if len(late) < limit else []
+            gone = [(c.user_id, c.due.key) for c in due if c.chat_id is None]
+            if gone:
+                await self._db.executemany("UPDATE scheduled SET status = 'held' WHERE user_id = ? AND key = ?", gone)
+            await self._db.commit()
         claimed = [*late, *(c for c in due if c.chat_id is not None)]
         return sorted(claimed, key=lambda c: c.due.due_at)
 
@@ -358,17 +365,19 @@ class Storage:
 
     async def set_status(self, user_id: int, key: str, status: str) -> None:
         """A claimed row's outcome when it was not sent ("skipped": too late after downtime)."""
-        await self._db.execute("UPDATE scheduled SET status = ? WHERE user_id = ? AND key = ?", (status, user_id, key))
-        await self._db.commit()
+        async with self._writing:
+            await self._db.execute("UPDATE scheduled SET status = ? WHERE user_id = ? AND key = ?", (status, user_id, key))
+            await self._db.commit()
 
     async def beat(self, now: datetime) -> None:
         """The scheduler is alive at `now` (a row due before the last beat was not missed
         for downtime: it waited in the queue)."""
-        await self._db.execute(
-            "INSERT INTO meta (key, value) VALUES ('last_tick', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (_iso(now),),
-        )
-        await self._db.commit()
+        async with self._writing:
+            await self._db.execute(
+                "INSERT INTO meta (key, value) VALUES ('last_tick', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (_iso(now),),
+            )
+            await self._db.commit()
 
     async def last_beat(self) -> datetime | None:
         async with self._db.execute("SELECT value FROM meta WHERE key = 'last_tick'") as cursor:

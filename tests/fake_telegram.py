@@ -480,6 +480,7 @@ class FakeTelegram:
         route = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", url.path)
         method = route.group(2) if route else url.path
         params, files, injected, flood = {}, {}, False, False
+        received = self._clock()  # when Telegram would count it against the flood limits
         if self.latency > 0 and method.lower() != "getupdates":
             time.sleep(self.latency)  # outside the lock: concurrent calls overlap
         with self._cond:
@@ -493,9 +494,9 @@ class FakeTelegram:
                     raise ApiError(404, "Not Found")
                 method = self._methods[method.lower()]  # Telegram ignores the case of method names
                 self._inject(method, params)
-                self._check_flood(method, params)
+                self._check_flood(method, params, received)
                 status, payload = 200, {"ok": True, "result": getattr(self, "_api_" + method)(params, files)}
-                self._count_flood(method, params)
+                self._count_flood(method, params, received)
             except ApiError as error:
                 status, payload = error.status, {"ok": False, "error_code": error.status,
                                                  "description": error.description}
@@ -560,10 +561,9 @@ class FakeTelegram:
                 extra = {"retry_after": rule["retry_after"]} if rule["status"] == 429 else None
                 raise ApiError(rule["status"], rule["description"], extra, injected=True)
 
-    def _flood_windows(self, params: dict) -> tuple[deque, deque | None]:
-        """The accepted messages of the last FLOOD_WINDOW seconds: in all chats, and in the
-        chat of this call (None for a call without chat_id, such as an inline message edit)."""
-        now = self._clock()
+    def _flood_windows(self, params: dict, now: float) -> tuple[deque, deque | None]:
+        """The accepted messages of the FLOOD_WINDOW seconds before `now`: in all chats, and in
+        the chat of this call (None for a call without chat_id, such as an inline message edit)."""
         chat = params.get("chat_id")
         windows = [self._sent_all]
         if chat is not None:
@@ -573,23 +573,25 @@ class FakeTelegram:
                 window.popleft()
         return self._sent_all, windows[1] if chat is not None else None
 
-    def _check_flood(self, method: str, params: dict) -> None:
-        """Refuses a message over Telegram's limits (see __init__) with its 429 answer."""
+    def _check_flood(self, method: str, params: dict, received: float) -> None:
+        """Refuses a message over Telegram's limits (see __init__) with its 429 answer. The
+        windows count when each call was received, before `latency`: what Telegram counts is
+        what reaches it, not when its answer is ready."""
         if not self.flood_control or method not in FLOOD_METHODS:
             return
-        total, chat = self._flood_windows(params)
+        total, chat = self._flood_windows(params, received)
         if len(total) >= FLOOD_TOTAL or (chat is not None and len(chat) >= FLOOD_PER_CHAT):
             raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1}, flood=True)
 
-    def _count_flood(self, method: str, params: dict) -> None:
-        """An accepted message enters the windows; a refused one never does."""
+    def _count_flood(self, method: str, params: dict, received: float) -> None:
+        """An accepted message enters the windows; a refused one never does. (Calls handled
+        out of the order received are rare; the windows assume order, as a deque.)"""
         if not self.flood_control or method not in FLOOD_METHODS:
             return
-        now = self._clock()
-        total, chat = self._flood_windows(params)
-        total.append(now)
+        total, chat = self._flood_windows(params, received)
+        total.append(received)
         if chat is not None:
-            chat.append(now)
+            chat.append(received)
 
     # ---------------------------------------------------------------- Bot API methods
 

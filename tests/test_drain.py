@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from bot.crypto import Cipher
 from bot.scheduler import STALL, Pacer, Ticker
 from bot.storage import GRACE, Storage
-from flows.dialogue.core import Due, Incoming
+from flows.dialogue.core import Due, Entry, Incoming
 from tests.conftest import Clock, unpaced
 from tests.seed import PROMPT, person_with_prompt
 
@@ -296,3 +296,33 @@ async def test_a_prompt_still_knows_a_mood_was_logged_today_without_reading_the_
     send = Recorder()
     assert await Ticker(storage, engine, send, pacer=unpaced()).drain() == 0  # already logged today: no prompt
     assert send.chats == []
+
+
+async def test_claims_and_saves_at_once_each_stay_whole(storage: Storage):
+    """One connection serves the drain's claims and every person's saves at once: a claim's
+    statement must never be half read when a save commits (SQLite refuses that commit)."""
+    await people(storage, 200, EIGHT_PM)
+    states = [await storage.load(user_id, user_id) for user_id in range(1, 201)]
+    for state in states:
+        state.questions_asked += 1
+    work = [storage.claim_due(EIGHT_PM, 25) for _ in range(8)] + [storage.save(state) for state in states]
+    results = await asyncio.gather(*work, return_exceptions=True)
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    claimed = [c.user_id for batch in results[:8] for c in batch]
+    assert len(claimed) == len(set(claimed)) == 200
+    assert [(await storage.load(u, u)).questions_asked for u in (1, 100, 200)] == [1, 1, 1]
+
+
+async def test_a_save_that_fails_never_takes_anothers_save_with_it(storage: Storage):
+    """Saves from many people share one connection: one failing part way (and rolled back)
+    must not roll back another's half-written save."""
+    await people(storage, 20, EIGHT_PM)
+    states = [await storage.load(user_id, user_id) for user_id in range(1, 21)]
+    for state in states:
+        state.questions_asked = 5
+        state.changes.saves.append(Entry(1, "mood", EIGHT_PM.isoformat(), {"score": 5}))
+    states[0].changes.saves.append(Entry(2, "mood", EIGHT_PM.isoformat(), {"not json": {1, 2}}))  # cannot be stored
+    results = await asyncio.gather(*(storage.save(state) for state in states), return_exceptions=True)
+    assert isinstance(results[0], TypeError) and all(r is None for r in results[1:])
+    assert [(await storage.load(u, u)).questions_asked for u in range(1, 21)] == [0] + [5] * 19
+    assert [len(await storage.history(u)) for u in range(1, 21)] == [0] + [1] * 19

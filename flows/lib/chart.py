@@ -1,8 +1,10 @@
 """The /progress chart: mood over the last days, and questionnaire scores with their bands.
 
-Plain data in, PNG bytes out, drawn with matplotlib's Agg backend (no display). It is slow
-for an event loop (a tenth of a second or so), so the adapters call it in a worker thread
-(`Document.make`). Words on the chart are passed in: they live in content/.
+Plain data in, PNG bytes out, drawn by matplotlib on a Figure of its own (no pyplot: no
+global state shared between threads, no display). It is slow for an event loop (a tenth of
+a second or so), so the adapters call it in a worker thread (`Document.make`). matplotlib is
+imported on the first chart, not at start-up: it is 30 MB that a process sending reminders
+never needs. Words on the chart are passed in: they live in content/.
 """
 
 from __future__ import annotations
@@ -11,11 +13,6 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
-import matplotlib
-
-matplotlib.use("Agg")  # before pyplot: files only, never a window
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.dates import DateFormatter  # noqa: E402
 
 BAND_SHADES = ("#eef6ee", "#f7f3e6", "#f9eadf", "#f6e1dc", "#f2d9d9")
 
@@ -41,18 +38,24 @@ class ChartData:
 
 
 def draw(data: ChartData) -> bytes:
+    from matplotlib.figure import Figure
+
     rows = 1 + len(data.scores)
-    figure, axes = plt.subplots(rows, 1, figsize=(8, 3.2 * rows), dpi=100, squeeze=False)
-    try:
-        _moods(axes[0][0], data)
-        for axis, scores in zip((row[0] for row in axes[1:]), data.scores):
-            _scores(axis, scores, data)
-        figure.tight_layout()
-        out = io.BytesIO()
-        figure.savefig(out, format="png")
-        return out.getvalue()
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=(8, 3.2 * rows), dpi=100)
+    axes = figure.subplots(rows, 1, squeeze=False)
+    _moods(axes[0][0], data)
+    for axis, scores in zip((row[0] for row in axes[1:]), data.scores):
+        _scores(axis, scores, data)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def _day_month():
+    from matplotlib.dates import DateFormatter
+
+    return DateFormatter("%d %b")
 
 
 def _moods(axis, data: ChartData) -> None:
@@ -68,7 +71,7 @@ def _moods(axis, data: ChartData) -> None:
     axis.set_ylim(-1, 10.5)
     axis.set_xlim(data.start, data.end)
     axis.set_title(labels.get("title", ""))
-    axis.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    axis.xaxis.set_major_formatter(_day_month())
     axis.grid(axis="y", alpha=0.3)
     axis.legend(loc="upper left", fontsize=8, frameon=False)
 
@@ -81,4 +84,4 @@ def _scores(axis, scores: Scores, data: ChartData) -> None:
     axis.set_ylim(-0.5, scores.top + 0.5)
     axis.set_xlim(data.start, data.end)
     axis.set_title(f"{scores.name}{data.labels.get('score', '')}", fontsize=10)
-    axis.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    axis.xaxis.set_major_formatter(_day_month())
