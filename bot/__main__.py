@@ -15,7 +15,7 @@ from flows.practices import crisis
 from flows.lib.content import Content, ContentError
 import flows.registry  # noqa: F401  (before Content(): a practice's module defines its data files)
 
-USAGE = "usage: python -m bot [console | check-content | screen | traps]"
+USAGE = "usage: python -m bot [console | check-content | screen | traps | migrate-db --from URL --to URL]"
 log = logging.getLogger("bot")
 
 
@@ -23,7 +23,7 @@ async def _console(config, content: Content, cipher: Cipher) -> int:
     from bot.console import run_console
     from bot.storage import Storage
 
-    storage = await Storage.open(config.database_path, cipher)
+    storage = await Storage.open(config.database_path, cipher, config.postgres_url)
     try:
         return await run_console(storage, content, sys.stdin, sys.stdout)
     finally:
@@ -60,6 +60,10 @@ def warn_if_stale(content: Content) -> None:
 
 def main(argv: list[str]) -> int:
     mode = argv[0] if argv else "telegram"
+    if mode == "migrate-db":
+        from bot.migrate_db import run as migrate_db
+
+        return migrate_db(argv[1:])
     if mode not in ("telegram", "console", "check-content", "screen", "traps") or len(argv) > 1:
         print(USAGE, file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_DATABASE = Path("data") / "cbt-companion.db"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -31,6 +32,7 @@ class Config:
     webhook_url: str | None
     webhook_secret: str | None
     port: int
+    postgres_url: str | None = None  # DATABASE_URL=postgresql://...: PostgreSQL instead of the SQLite file
 
     @property
     def webhook_path(self) -> str:
@@ -49,10 +51,12 @@ def database_path_from_url(url: str | None) -> Path:
     if "://" not in url:
         return Path(url)
     scheme, _, rest = url.partition("://")
+    if scheme in POSTGRES_SCHEMES:
+        return DEFAULT_DATABASE  # not used: the data lives in PostgreSQL
     if scheme != "sqlite":
         raise ConfigError(
-            f"DATABASE_URL uses '{scheme}', but only SQLite is supported for now. "
-            "Use sqlite:///data/cbt-companion.db (relative) or sqlite:////srv/cbt.db (absolute)."
+            f"DATABASE_URL uses '{scheme}', but only SQLite and PostgreSQL are supported. Use "
+            "sqlite:///data/cbt-companion.db (relative), sqlite:////srv/cbt.db (absolute) or postgresql://user:password@host/db."
         )
     if not rest.startswith("/") or rest == "/":
         raise ConfigError(
@@ -60,6 +64,13 @@ def database_path_from_url(url: str | None) -> Path:
             "like sqlite:///data/cbt-companion.db"
         )
     return Path(rest[1:])
+
+
+def postgres_url_from(url: str | None) -> str | None:
+    """DATABASE_URL when it names PostgreSQL (postgresql:// or Heroku's postgres://)."""
+    if url and url.partition("://")[0] in POSTGRES_SCHEMES:
+        return url
+    return None
 
 
 def load_config(environ: dict[str, str] | None = None, *, read_dotenv: bool = True) -> Config:
@@ -96,6 +107,7 @@ def load_config(environ: dict[str, str] | None = None, *, read_dotenv: bool = Tr
         api_url=api_url,
         file_url=get("TELEGRAM_FILE_URL"),
         database_path=database_path_from_url(get("DATABASE_URL")),
+        postgres_url=postgres_url_from(get("DATABASE_URL")),
         encryption_key=get("DATA_ENCRYPTION_KEY"),
         log_level=(get("LOG_LEVEL") or "INFO").upper(),
         webhook_url=webhook_url,

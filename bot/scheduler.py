@@ -108,6 +108,7 @@ class Ticker:
         self._saved_beat: datetime | None = None
         self._drain: asyncio.Task[int] | None = None
         self._stopping = False
+        self._led = False
 
     @classmethod
     async def resuming(cls, storage: Storage, engine: Engine, send: Send, **options) -> Ticker:
@@ -115,11 +116,24 @@ class Ticker:
         return cls(storage, engine, send, last_beat=await storage.last_beat(), **options)
 
     async def tick(self) -> None:
-        """The job every TICK seconds: note that the scheduler is alive, and start a drain
-        unless one is running. Returns at once."""
+        """The job every TICK seconds: if this process leads the scheduler, note that it is
+        alive, and start a drain unless one is running. Returns at once."""
+        if not await self._leading():
+            return
         await self._beat()
         if not self._stopping and (self._drain is None or self._drain.done()):
             self._drain = asyncio.create_task(self.drain(), name="drain")
+
+    async def _leading(self) -> bool:
+        """Of the processes sharing one database, one sends (the store decides which, and
+        another takes over within a tick when it dies). A process that has just taken over
+        goes on from the last leader's beat: what fell due while it led waited in the queue."""
+        if not await self.storage.lead():
+            return False
+        if not self._led:
+            self._led = True
+            self.last_beat = await self.storage.last_beat() or self.last_beat
+        return True
 
     async def stop(self, wait: float = STOP_WAIT) -> None:
         """At shutdown: claim nothing more, let the sends under way finish (up to `wait`

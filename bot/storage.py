@@ -1,21 +1,21 @@
-"""All SQL lives here. SQLite through aiosqlite, WAL mode, numbered migrations at start-up.
+"""All SQL lives here, written once for SQLite (the embedded default: WAL mode, deleted rows
+overwritten) and PostgreSQL (bot/database.py runs it on either), with numbered migrations
+applied at start-up.
 
 Private from the first byte: what a person tells us (settings, a flow's answers, later
 their records) is one encrypted payload per row; only ids, kinds and times are columns SQL
-can read. `secure_delete` overwrites deleted rows.
+can read. The payloads are the same bytes on either database.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import aiosqlite
-
 from bot.crypto import Cipher, WrongKeyError
+from bot.database import Database, Transaction, open_database, render_migration
 from flows.dialogue.core import Changes, Due, Entry, FlowState, Safety, Settings, UserState
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,27 @@ MIGRATIONS: list[str] = [
 ]
 
 
+# Every table and its columns, in the order a copy must fill them (bot/migrate_db.py);
+# tests/test_migrate_db.py checks this against the migrated schema.
+TABLES: dict[str, tuple[str, ...]] = {
+    "meta": ("key", "value"),
+    "users": ("user_id", "chat_id", "active", "last_update_id", "questions_asked", "created_at", "updated_at",
+              "settings", "safety", "entries_made", "suspended"),
+    "flow_state": ("user_id", "flow", "step", "seq", "updated_at", "answers", "meta"),
+    "risk_events": ("id", "user_id", "at", "content"),
+    "entries": ("user_id", "id", "kind", "at", "content"),
+    "scheduled": ("user_id", "key", "kind", "ref", "due_at", "status"),
+}
+
+
+async def migrate(db: Database) -> None:
+    """Bring the schema up to date: each migration not yet applied, in order."""
+    version = await db.schema_version()
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        await db.migrate_to(number, render_migration(script, db.dialect))
+        log.info("database migrated to version %d", number)
+
+
 def _now() -> str:
     return _iso(datetime.now(timezone.utc))
 
@@ -108,26 +129,18 @@ def _iso(instant: datetime) -> str:
 
 
 class Storage:
-    """The engine's store: one connection, opened once per process."""
+    """The engine's store, opened once per process."""
 
-    def __init__(self, db: aiosqlite.Connection, cipher: Cipher) -> None:
-        self._db = db
+    def __init__(self, db: Database, cipher: Cipher) -> None:
+        self.db = db
         self._cipher = cipher
-        # One write transaction at a time on the one connection: updates for different
-        # people, the drain's claims and its nudges all write here at once, and a rollback
-        # (or a commit) would otherwise take another's half-written transaction with it.
-        self._writing = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path, cipher: Cipher) -> Storage:
-        """Open (creating if new) the database, migrate it, and prove the key opens it."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path)
+    async def open(cls, path: Path, cipher: Cipher, url: str | None = None) -> Storage:
+        """Open (creating if new) the database, migrate it, and prove the key opens it:
+        PostgreSQL when `url` is a postgresql:// address, else the SQLite file at `path`."""
+        db = await open_database(url, path)
         try:
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA secure_delete=ON")
-            await db.execute("PRAGMA foreign_keys=ON")
-            await db.execute("PRAGMA synchronous=NORMAL")
             store = cls(db, cipher)
             await store._migrate()
             await store._check_key()
@@ -137,26 +150,34 @@ class Storage:
         return store
 
     async def close(self) -> None:
-        await self._db.close()
+        await self.db.close()
+
+    @property
+    def dialect(self) -> str:
+        return self.db.dialect
+
+    def person(self, user_id: int):
+        """While held, no other process answers this person (PostgreSQL; SQLite has one process)."""
+        return self.db.person(user_id)
+
+    async def lead(self) -> bool:
+        """Does this process send the scheduled rows? (One process of those sharing the database.)"""
+        return await self.db.lead()
 
     async def _migrate(self) -> None:
-        async with self._db.execute("PRAGMA user_version") as cursor:
-            (version,) = await cursor.fetchone()
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            await self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
-            log.info("database migrated to version %d", number)
+        await migrate(self.db)
 
     async def _check_key(self) -> None:
-        async with self._db.execute("SELECT value FROM meta WHERE key = 'key_check'") as cursor:
-            row = await cursor.fetchone()
+        row = await self.db.fetchone("SELECT value FROM meta WHERE key = 'key_check'")
         if row is None:
-            await self._db.execute(
-                "INSERT INTO meta (key, value) VALUES ('key_check', ?)", (self._cipher.encrypt(KEY_CHECK),)
-            )
-            await self._db.commit()
-            return
+            async with self.db.transaction() as tx:
+                await tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('key_check', ?) ON CONFLICT (key) DO NOTHING",
+                    (self._cipher.encrypt(KEY_CHECK),),
+                )
+            row = await self.db.fetchone("SELECT value FROM meta WHERE key = 'key_check'")
         try:
-            ok = self._cipher.decrypt(row[0]) == KEY_CHECK
+            ok = self._cipher.decrypt(bytes(row[0])) == KEY_CHECK
         except WrongKeyError:
             ok = False
         if not ok:
@@ -168,13 +189,12 @@ class Storage:
     # ------------------------------------------------------------- per-person state
 
     async def load(self, user_id: int, chat_id: int) -> UserState:
-        async with self._db.execute(
+        row = await self.db.fetchone(
             "SELECT u.chat_id, u.active, u.last_update_id, u.questions_asked, u.settings, u.safety,"
             " u.entries_made, u.suspended, f.flow, f.step, f.seq, f.answers, f.meta"
             " FROM users u LEFT JOIN flow_state f USING (user_id) WHERE u.user_id = ?",
             (user_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return UserState(user_id, chat_id)
         (stored_chat, active, last_update_id, questions_asked, settings, safety, entries_made, suspended,
@@ -199,10 +219,9 @@ class Storage:
 
     async def history(self, user_id: int) -> list[Entry]:
         """Every entry of theirs, newest first."""
-        async with self._db.execute(
+        rows = await self.db.fetchall(
             "SELECT id, kind, at, content FROM entries WHERE user_id = ? ORDER BY at DESC, id DESC", (user_id,)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [Entry(entry_id, kind, at, self._cipher.decrypt(content)) for entry_id, kind, at, content in rows]
 
     async def entries(self, user_id: int, ids: tuple[int, ...] = (), kinds: tuple[str, ...] = (),
@@ -213,17 +232,15 @@ class Storage:
         rows = []
         if ids:
             marks = ", ".join("?" * len(ids))
-            async with self._db.execute(
+            rows += await self.db.fetchall(
                 f"SELECT id, kind, at, content FROM entries WHERE user_id = ? AND id IN ({marks})", (user_id, *ids)
-            ) as cursor:
-                rows += await cursor.fetchall()
+            )
         if kinds and since is not None:
             marks = ", ".join("?" * len(kinds))
-            async with self._db.execute(
+            rows += await self.db.fetchall(
                 f"SELECT id, kind, at, content FROM entries WHERE user_id = ? AND kind IN ({marks}) AND at >= ?",
                 (user_id, *kinds, _iso(since)),
-            ) as cursor:
-                rows += await cursor.fetchall()
+            )
         unique = {entry_id: (entry_id, kind, at, content) for entry_id, kind, at, content in rows}
         newest_first = sorted(unique.values(), key=lambda row: (row[2], row[0]), reverse=True)
         return [Entry(entry_id, kind, at, self._cipher.decrypt(content)) for entry_id, kind, at, content in newest_first]
@@ -232,21 +249,18 @@ class Storage:
         """Their record and the update's outbox (`state.changes`), in one transaction; the
         outbox is then empty. An erasure stays asked for: a later save erases again."""
         changes, state.changes = state.changes, Changes(erase=state.changes.erase)
-        async with self._writing:
-            try:
+        try:
+            async with self.db.transaction() as tx:
                 if changes.erase:
-                    await self._erase(state)
+                    await self._erase(tx, state)
                 else:
-                    await self._write(state, changes)
-                await self._db.commit()
-            except BaseException:
-                await self._db.rollback()
-                state.changes = changes  # nothing was saved: the outbox still holds it all
-                raise
+                    await self._write(tx, state, changes)
+        except BaseException:
+            state.changes = changes  # nothing was saved: the outbox still holds it all
+            raise
 
-    async def _write(self, state: UserState, changes: Changes) -> None:
+    async def _write(self, db: Transaction, state: UserState, changes: Changes) -> None:
         now = _now()
-        db = self._db
         await db.execute(
             "INSERT INTO users (user_id, chat_id, active, last_update_id, questions_asked, created_at,"
             " updated_at, settings, safety, entries_made, suspended) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -278,14 +292,17 @@ class Storage:
             await db.execute("DELETE FROM entries WHERE user_id = ? AND id = ?", (state.user_id, entry_id))
             await db.execute("DELETE FROM scheduled WHERE user_id = ? AND ref = ?", (state.user_id, entry_id))
         for kind, ref in changes.unschedule:
-            await db.execute(
-                "DELETE FROM scheduled WHERE user_id = ? AND kind = ? AND status = 'due' AND (? IS NULL OR ref = ?)",
-                (state.user_id, kind, ref, ref),
-            )
+            if ref is None:
+                await db.execute("DELETE FROM scheduled WHERE user_id = ? AND kind = ? AND status = 'due'", (state.user_id, kind))
+            else:
+                await db.execute(
+                    "DELETE FROM scheduled WHERE user_id = ? AND kind = ? AND status = 'due' AND ref = ?",
+                    (state.user_id, kind, ref),
+                )
         for due in changes.schedule:
             # A key already used (sent, or still due) stays as it is: nothing goes out twice.
             await db.execute(
-                "INSERT OR IGNORE INTO scheduled (user_id, key, kind, ref, due_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO scheduled (user_id, key, kind, ref, due_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (state.user_id, due.key, due.kind, due.ref, due.due_at),
             )
         if changes.release_held is not None:  # they are back: what waited while they had blocked the bot is due again,
@@ -317,47 +334,41 @@ class Storage:
 
     async def risk_events(self, user_id: int) -> list[dict]:
         """When the bot gave a risk response, and for which kinds (never the words)."""
-        async with self._db.execute(
-            "SELECT at, content FROM risk_events WHERE user_id = ? ORDER BY at, id", (user_id,)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self.db.fetchall("SELECT at, content FROM risk_events WHERE user_id = ? ORDER BY at, id", (user_id,))
         return [{"at": at, **self._cipher.decrypt(content)} for at, content in rows]
 
     async def is_active(self, user_id: int) -> bool | None:
         """Whether the person still receives messages (None: we have never seen them)."""
-        async with self._db.execute("SELECT active FROM users WHERE user_id = ?", (user_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self.db.fetchone("SELECT active FROM users WHERE user_id = ?", (user_id,))
         return None if row is None else bool(row[0])
 
     # ------------------------------------------------------------------ scheduled rows
 
     async def claim_due(self, now: datetime, limit: int) -> list[Claimed]:
         """Claim up to `limit` rows due by `now`, oldest first: each is marked before
-        anything is sent (at most once, whoever else is claiming). Rows that waited while
-        their person had blocked the bot and came back too late to send come first, marked
-        skipped (`Claimed.late`). The rows of people who blocked the bot are held, not
-        returned, so that no claim walks past them again."""
-        async with self._writing:
-            late = await self._claim("late", "skipped", now, limit)
-            due = await self._claim("due", "sent", now, limit - len(late)) if len(late) < limit else []
+        anything is sent (at most once, whoever else is claiming, in this process or
+        another). Rows that waited while their person had blocked the bot and came back too
+        late to send come first, marked skipped (`Claimed.late`). The rows of people who
+        blocked the bot are held, not returned, so that no claim walks past them again."""
+        async with self.db.transaction() as tx:
+            late = await self._claim(tx, "late", "skipped", now, limit)
+            due = await self._claim(tx, "due", "sent", now, limit - len(late)) if len(late) < limit else []
             gone = [(c.user_id, c.due.key) for c in due if c.chat_id is None]
             if gone:
-                await self._db.executemany("UPDATE scheduled SET status = 'held' WHERE user_id = ? AND key = ?", gone)
-            await self._db.commit()
+                await tx.executemany("UPDATE scheduled SET status = 'held' WHERE user_id = ? AND key = ?", gone)
         claimed = [*late, *(c for c in due if c.chat_id is not None)]
         return sorted(claimed, key=lambda c: c.due.due_at)
 
-    async def _claim(self, status: str, to: str, now: datetime, limit: int) -> list[Claimed]:
-        # One statement: the rows are chosen and marked together. chat_id is None for
-        # someone who cannot be reached.
-        async with self._db.execute(
-            "UPDATE scheduled SET status = ? WHERE rowid IN (SELECT rowid FROM scheduled"
-            " WHERE status = ? AND due_at <= ? ORDER BY due_at LIMIT ?)"
+    async def _claim(self, tx: Transaction, status: str, to: str, now: datetime, limit: int) -> list[Claimed]:
+        # One statement: the rows are chosen and marked together; on PostgreSQL, rows another
+        # process is claiming are passed over. chat_id is None for someone who cannot be reached.
+        rows = await tx.fetchall(
+            "UPDATE scheduled SET status = ? WHERE (user_id, key) IN (SELECT user_id, key FROM scheduled"
+            f" WHERE status = ? AND due_at <= ? ORDER BY due_at LIMIT ?{self.db.skip_locked})"
             " RETURNING user_id, key, kind, due_at, ref,"
             " (SELECT chat_id FROM users u WHERE u.user_id = scheduled.user_id AND u.active = 1)",
             (to, status, _iso(now), limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [
             Claimed(user_id, chat_id, Due(key, kind, due_at, ref), late=status == "late")
             for user_id, key, kind, due_at, ref, chat_id in rows
@@ -365,48 +376,43 @@ class Storage:
 
     async def set_status(self, user_id: int, key: str, status: str) -> None:
         """A claimed row's outcome when it was not sent ("skipped": too late after downtime)."""
-        async with self._writing:
-            await self._db.execute("UPDATE scheduled SET status = ? WHERE user_id = ? AND key = ?", (status, user_id, key))
-            await self._db.commit()
+        async with self.db.transaction() as tx:
+            await tx.execute("UPDATE scheduled SET status = ? WHERE user_id = ? AND key = ?", (status, user_id, key))
 
     async def beat(self, now: datetime) -> None:
         """The scheduler is alive at `now` (a row due before the last beat was not missed
         for downtime: it waited in the queue)."""
-        async with self._writing:
-            await self._db.execute(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO meta (key, value) VALUES ('last_tick', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (_iso(now),),
+                (_iso(now).encode(),),
             )
-            await self._db.commit()
 
     async def last_beat(self) -> datetime | None:
-        async with self._db.execute("SELECT value FROM meta WHERE key = 'last_tick'") as cursor:
-            row = await cursor.fetchone()
-        return datetime.fromisoformat(row[0]) if row else None
+        row = await self.db.fetchone("SELECT value FROM meta WHERE key = 'last_tick'")
+        if row is None:
+            return None
+        value = row[0]
+        return datetime.fromisoformat(value if isinstance(value, str) else bytes(value).decode())
 
     async def scheduled(self, user_id: int) -> list[dict]:
         """Their scheduled rows (for /export)."""
-        async with self._db.execute(
+        rows = await self.db.fetchall(
             "SELECT key, kind, ref, due_at, status FROM scheduled WHERE user_id = ? ORDER BY due_at", (user_id,)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [{"kind": kind, "entry": ref, "due_at": due_at, "status": status} for _, kind, ref, due_at, status in rows]
 
     # ------------------------------------------------------------------------ erasure
 
     async def counts(self, user_id: int) -> dict[str, int]:
         """How many rows of each kind are kept about them (for /delete to say)."""
-        counts: dict[str, int] = {}
-        async with self._db.execute(
-            "SELECT kind, COUNT(*) FROM entries WHERE user_id = ? GROUP BY kind", (user_id,)
-        ) as cursor:
-            counts.update({kind: n for kind, n in await cursor.fetchall()})
-        for table, name in (("risk_events", "risk_events"), ("scheduled", "scheduled")):
-            async with self._db.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user_id,)) as cursor:
-                (counts[name],) = await cursor.fetchone()
+        rows = await self.db.fetchall("SELECT kind, COUNT(*) FROM entries WHERE user_id = ? GROUP BY kind", (user_id,))
+        counts: dict[str, int] = {kind: n for kind, n in rows}
+        for table in ("risk_events", "scheduled"):
+            (counts[table],) = await self.db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user_id,))
         return counts
 
-    async def _erase(self, state: UserState) -> None:
-        """Every row about this person, gone (secure_delete overwrites them)."""
+    async def _erase(self, db: Transaction, state: UserState) -> None:
+        """Every row about this person, gone (SQLite's secure_delete overwrites them)."""
         for table in ("entries", "scheduled", "risk_events", "flow_state", "users"):
-            await self._db.execute(f"DELETE FROM {table} WHERE user_id = ?", (state.user_id,))
+            await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (state.user_id,))

@@ -175,7 +175,7 @@ class TelegramAdapter:
         return application
 
     async def _start(self, application: Application) -> None:
-        self.storage = await Storage.open(self.config.database_path, self.cipher)
+        self.storage = await Storage.open(self.config.database_path, self.cipher, self.config.postgres_url)
         self.engine = Engine(
             self.storage, self.content, REGISTRY, bot=BotIdentity(application.bot.username)
         )

@@ -41,12 +41,9 @@ async def test_a_new_person_has_empty_settings(storage: Storage):
 async def test_the_schema_is_migrated_once_and_reopening_is_safe(db_path: Path, key: str):
     for _ in range(2):
         store = await Storage.open(db_path, Cipher(key))
-        async with store._db.execute("PRAGMA user_version") as cursor:
-            assert (await cursor.fetchone())[0] == len(MIGRATIONS)
-        async with store._db.execute("PRAGMA journal_mode") as cursor:
-            assert (await cursor.fetchone())[0] == "wal"
-        async with store._db.execute("PRAGMA secure_delete") as cursor:
-            assert (await cursor.fetchone())[0] == 1
+        assert await store.db.schema_version() == len(MIGRATIONS)
+        assert (await store.db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+        assert (await store.db.fetchone("PRAGMA secure_delete"))[0] == 1
         await store.close()
 
 
@@ -100,8 +97,10 @@ def test_database_url_follows_sqlalchemy(url, path):
 
 
 def test_unsupported_database_and_webhook_settings_are_explained():
-    with pytest.raises(ConfigError, match="only SQLite"):
-        load_config({"DATABASE_URL": "postgresql://x/y"}, read_dotenv=False)
+    with pytest.raises(ConfigError, match="only SQLite and PostgreSQL"):
+        load_config({"DATABASE_URL": "mysql://x/y"}, read_dotenv=False)
+    assert load_config({"DATABASE_URL": "postgresql://u@h/db"}, read_dotenv=False).postgres_url == "postgresql://u@h/db"
+    assert load_config({"DATABASE_URL": "sqlite:///x.db"}, read_dotenv=False).postgres_url is None
     with pytest.raises(ConfigError, match="WEBHOOK_SECRET is required"):
         load_config({"WEBHOOK_URL": "https://bot.example/hook"}, read_dotenv=False)
     with pytest.raises(ConfigError, match="only use"):
