@@ -2,8 +2,9 @@
 
 Scheduled work is rows (bot/storage.py, table `scheduled`), not scheduler jobs. One job
 ticks every TICK seconds and starts a drain, unless one is still running: a slow drain is
-never waited for and never doubled. A drain claims rows in small batches (marked sent in
-the database before anything is sent, so a row goes out at most once) and keeps up to
+never waited for and never doubled. A drain claims rows in small batches (marked claimed in
+the database, then sent just before each message goes, so a row goes out at most once, and
+one claimed by a scheduler that stopped before trying is sent by the next) and keeps up to
 IN_FLIGHT sends going at once, spaced to RATE a second in all and CHAT_GAP apart in one
 chat, because one bot token may send about 30 messages a second and about one a second to
 one chat. It goes on until nothing due is left.
@@ -133,11 +134,14 @@ class Ticker:
         if not self._led:
             self._led = True
             self.last_beat = await self.storage.last_beat() or self.last_beat
+            requeued = await self.storage.requeue_claimed()
+            if requeued:
+                log.info("%d reminders claimed and never tried by the last scheduler are due again", requeued)
         return True
 
     async def stop(self, wait: float = STOP_WAIT) -> None:
         """At shutdown: claim nothing more, let the sends under way finish (up to `wait`
-        seconds), then cancel. A row claimed and not sent by then is not sent by anyone."""
+        seconds), then cancel. A row claimed and not yet tried is sent by the next leader."""
         self._stopping = True
         if self._drain is None or self._drain.done():
             return
@@ -201,20 +205,23 @@ class Ticker:
         try:
             assert row.chat_id is not None
             if self._missed_time(row):
-                if not row.late:
-                    await self.storage.set_status(row.user_id, due.key, "skipped")
-                await self.engine.missed(row.user_id, row.chat_id, due)
+                if row.late or await self.storage.mark_sent(row.user_id, due.key, "skipped"):
+                    await self.engine.missed(row.user_id, row.chat_id, due)
                 return False
-
-            reached = False
+            reached = tried = False
 
             async def deliver(replies: list[Reply], chat_id: int = row.chat_id) -> bool:
-                nonlocal reached
+                nonlocal reached, tried
                 await self.pacer.wait(chat_id, len(replies))
+                tried = True
+                if not await self.storage.mark_sent(row.user_id, due.key):
+                    return True  # no longer ours to send (and not a sign that they blocked the bot)
                 reached = await self.send(chat_id, replies)
                 return reached
 
             await self.engine.nudge(row.user_id, row.chat_id, due, deliver)
+            if not tried:  # nothing to say (a mood already logged today): done all the same
+                await self.storage.mark_sent(row.user_id, due.key)
             return reached
         except Exception as error:
             log.error("could not send a scheduled %s: %s", due.kind, type(error).__name__)

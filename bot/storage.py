@@ -345,14 +345,17 @@ class Storage:
     # ------------------------------------------------------------------ scheduled rows
 
     async def claim_due(self, now: datetime, limit: int) -> list[Claimed]:
-        """Claim up to `limit` rows due by `now`, oldest first: each is marked before
-        anything is sent (at most once, whoever else is claiming, in this process or
-        another). Rows that waited while their person had blocked the bot and came back too
-        late to send come first, marked skipped (`Claimed.late`). The rows of people who
-        blocked the bot are held, not returned, so that no claim walks past them again."""
+        """Claim up to `limit` rows due by `now`, oldest first, for this process (no other
+        claim, here or in another process, takes them). Each is then marked sent just before
+        its message goes (`mark_sent`): a row claimed by a process that died before trying
+        is due again for the next (`requeue_claimed`); one whose message was on its way is
+        not, so nothing is sent twice. Rows that waited while their person had blocked the
+        bot and came back too late to send come first, marked skipped (`Claimed.late`). The
+        rows of people who blocked the bot are held, not returned, so that no claim walks
+        past them again."""
         async with self.db.transaction() as tx:
             late = await self._claim(tx, "late", "skipped", now, limit)
-            due = await self._claim(tx, "due", "sent", now, limit - len(late)) if len(late) < limit else []
+            due = await self._claim(tx, "due", "claimed", now, limit - len(late)) if len(late) < limit else []
             gone = [(c.user_id, c.due.key) for c in due if c.chat_id is None]
             if gone:
                 await tx.executemany("UPDATE scheduled SET status = 'held' WHERE user_id = ? AND key = ?", gone)
@@ -374,10 +377,22 @@ class Storage:
             for user_id, key, kind, due_at, ref, chat_id in rows
         ]
 
-    async def set_status(self, user_id: int, key: str, status: str) -> None:
-        """A claimed row's outcome when it was not sent ("skipped": too late after downtime)."""
+    async def mark_sent(self, user_id: int, key: str, status: str = "sent") -> bool:
+        """A claimed row, just before its message goes (or, as "skipped", when it will not):
+        False if it is no longer this claim's to send."""
         async with self.db.transaction() as tx:
-            await tx.execute("UPDATE scheduled SET status = ? WHERE user_id = ? AND key = ?", (status, user_id, key))
+            rows = await tx.fetchall(
+                "UPDATE scheduled SET status = ? WHERE user_id = ? AND key = ? AND status = 'claimed' RETURNING key",
+                (status, user_id, key),
+            )
+        return bool(rows)
+
+    async def requeue_claimed(self) -> int:
+        """Rows a scheduler claimed and never tried to send (it stopped, or died): due again.
+        Only a new leader calls this, when no other process can be claiming."""
+        async with self.db.transaction() as tx:
+            rows = await tx.fetchall("UPDATE scheduled SET status = 'due' WHERE status = 'claimed' RETURNING key")
+        return len(rows)
 
     async def beat(self, now: datetime) -> None:
         """The scheduler is alive at `now` (a row due before the last beat was not missed

@@ -27,10 +27,11 @@ from telegram import (
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 
 from bot.config import Config
 from bot.crypto import Cipher
+from bot.rate_limit import PacedRateLimiter
 from bot.scheduler import TICK, Ticker
 from bot.storage import Storage
 from flows.lib import markup
@@ -156,8 +157,9 @@ class TelegramAdapter:
             ApplicationBuilder()
             .token(self.config.token or "")
             .defaults(Defaults(parse_mode=ParseMode.HTML))
-            # Retries after a 429 so the reply still arrives; it never retries anything else.
-            .rate_limiter(AIORateLimiter(max_retries=3))
+            # Spaces every message under Telegram's limit, and retries after a 429 so the reply
+            # still arrives; it never retries anything else (bot/rate_limit.py).
+            .rate_limiter(PacedRateLimiter(max_retries=3))
             # Work for one person is serialised by the engine; different people run side by side.
             .concurrent_updates(64)
             .post_init(self._start)

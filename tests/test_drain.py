@@ -66,7 +66,7 @@ async def test_a_claim_takes_a_batch_of_the_oldest_due_rows_and_never_the_same_r
     assert [c.user_id for c in first] == list(range(1, 11))  # oldest first
     second = await storage.claim_due(now, 10)
     assert [c.user_id for c in second] == list(range(11, 21))
-    assert await status_of(storage, 1) == ["sent"]  # claimed, before anything is sent
+    assert await status_of(storage, 1) == ["claimed"]  # before anything is sent
     rest = await storage.claim_due(now, 100)
     assert [c.user_id for c in rest] == list(range(21, 31))
     assert await storage.claim_due(now, 100) == []
@@ -87,6 +87,25 @@ async def test_two_claimers_on_one_database_never_take_the_same_row(db_path, key
         await other.close()
     claimed = [c.user_id for batch in batches for c in batch]
     assert len(claimed) == len(set(claimed)) > 0
+
+
+async def test_rows_a_scheduler_claimed_and_never_tried_are_sent_by_the_next_leader(storage, engine_factory, clock: Clock):
+    ids = await people(storage, 12, EIGHT_PM)
+    clock.now = EIGHT_PM
+    assert len(await storage.claim_due(EIGHT_PM, 5)) == 5  # then it died, before sending any
+    send = Recorder()
+    ticker = Ticker(storage, engine_factory(clock), send, pacer=unpaced())
+    await ticker.tick()  # it leads now: the dead one's claims are due again
+    assert await asyncio.wait_for(ticker._drain, 5) == 12
+    assert sorted(send.chats) == ids
+
+
+async def test_a_row_marked_sent_is_never_sent_again_even_when_claimed_twice(storage: Storage):
+    await people(storage, 1, EIGHT_PM)
+    [row] = await storage.claim_due(EIGHT_PM, 5)
+    assert await storage.mark_sent(row.user_id, row.due.key)
+    assert not await storage.mark_sent(row.user_id, row.due.key)  # a second sender finds it taken
+    assert await storage.requeue_claimed() == 0 and await storage.claim_due(EIGHT_PM, 5) == []
 
 
 # --- the drain ---------------------------------------------------------------------------
