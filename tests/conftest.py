@@ -47,13 +47,20 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def open_storage(db_path: Path, key: str):
+def database_url() -> str | None:
+    """Which database the store runs on: None is the SQLite file at `db_path`. A module whose
+    tests run on PostgreSQL too imports `tests.pg.both_databases`, which overrides this."""
+    return None
+
+
+@pytest.fixture
+async def open_storage(db_path: Path, key: str, database_url: str | None):
     """Opens the test database, as a new process would: `await open_storage()`. Every one
     opened is closed at the end (closing twice is harmless)."""
     opened: list[Storage] = []
 
     async def open_() -> Storage:
-        store = await Storage.open(db_path, Cipher(key))
+        store = await Storage.open(db_path, Cipher(key), database_url)
         opened.append(store)
         return store
 
@@ -168,8 +175,8 @@ def fake():
 
 
 @pytest.fixture
-def config(fake, db_path: Path, key: str):
-    return make_config(fake, db_path, key)
+def config(fake, db_path: Path, key: str, database_url: str | None):
+    return make_config(fake, db_path, key, postgres_url=database_url)
 
 
 @pytest.fixture

@@ -92,3 +92,18 @@ async def drop_database(url: str) -> None:
         await conn.execute(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)")
     finally:
         await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"], name="database_url")
+async def both_databases(request):
+    """A module that imports this runs each of its tests that open the store on both
+    databases: `None` is the SQLite file (tests/conftest.py's `db_path`), else the URL of a
+    fresh PostgreSQL database, dropped afterwards."""
+    if request.param == "sqlite":
+        yield None
+        return
+    url = await fresh_database(postgres_url())
+    try:
+        yield url
+    finally:
+        await drop_database(url)
