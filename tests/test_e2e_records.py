@@ -8,6 +8,7 @@ import json
 
 from tests.conftest import log_mood, set_up
 from tests.e2e import Person
+from tests.pg import both_databases  # noqa: F401 (each test runs on SQLite and PostgreSQL)
 
 
 async def test_a_mood_by_taps_then_the_journal_then_an_export_file(bot):
