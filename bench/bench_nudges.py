@@ -61,41 +61,88 @@ def iso(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat(timespec="seconds")
 
 
-async def create(path: Path, key: str) -> None:
-    """An empty database at the current schema (migrated, with its key check)."""
-    store = await Storage.open(path, Cipher(key))
-    await store.close()
+class Place:
+    """Where the benchmark's databases live: SQLite files in a folder, or fresh databases on
+    a PostgreSQL server (each made with tests/pg.py and dropped at the end)."""
+
+    def __init__(self, work: Path, server: str | None = None) -> None:
+        self.work, self.server = work, server
+        self.made: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return "PostgreSQL" if self.server else "SQLite"
+
+    async def new(self, name: str, key: str) -> tuple[str | None, Path]:
+        """An empty database at the current schema: (PostgreSQL URL or None, SQLite path)."""
+        url = None
+        if self.server:
+            from tests.pg import fresh_database
+
+            url = await fresh_database(self.server)
+            self.made.append(url)
+        path = self.work / f"{name}.db"
+        store = await Storage.open(path, Cipher(key), url)
+        await store.close()
+        return url, path
+
+    def database_url(self, url: str | None, path: Path) -> str:
+        return url or f"sqlite:///{path}"
+
+    async def drop_all(self) -> None:
+        from tests.pg import drop_database
+
+        for url in self.made:
+            await drop_database(url)
 
 
-def bulk_people(path: Path, key: str, people: int, due: list[datetime], second: int = 0, entries: int = 0,
-                first_id: int = 1) -> None:
+def people_rows(key: str, people: int, due: list[datetime], second: int = 0, entries: int = 0,
+                first_id: int = 1) -> dict[str, list[tuple]]:
     """`people` onboarded people, person i with a prompt due at due[i] (and the first
-    `second` of them a second reminder then), each with `entries` past moods. Written with
-    sqlite3 in one transaction: onboarding each through the engine would take hours."""
+    `second` of them a second reminder then), each with `entries` past moods: the rows."""
     cipher = Cipher(key)
     blob = cipher.encrypt(settings().to_dict())  # one encryption for everyone: they share settings
     now = iso(datetime.now(UTC))
+    ids = range(first_id, first_id + people)
+    rows = {
+        "users": [(u, u, now, now, blob, entries) for u in ids],
+        "scheduled": [(u, f"{PROMPT}:{due[i]:%Y-%m-%d}", PROMPT, iso(due[i])) for i, u in enumerate(ids)]
+        + [(u, f"{SECOND_KIND}:phq9:{due[i]:%Y-%m-%d}", SECOND_KIND, iso(due[i])) for i, u in enumerate(ids) if i < second],
+        "entries": [],
+    }
+    if entries:
+        history = [(e.id, e.kind, e.at, cipher.encrypt(e.data)) for e in moods(entries, min(due))]
+        rows["entries"] = [(u, i, kind, at, content) for u in ids for i, kind, at, content in history]
+    return rows
+
+
+COLUMNS = {
+    "users": ("user_id", "chat_id", "created_at", "updated_at", "settings", "entries_made"),
+    "scheduled": ("user_id", "key", "kind", "due_at"),
+    "entries": ("user_id", "id", "kind", "at", "content"),
+}
+
+
+async def bulk_people(url: str | None, path: Path, key: str, people: int, due: list[datetime], **options) -> None:
+    """Written straight into the tables (sqlite3 in one transaction; PostgreSQL's COPY):
+    onboarding each person through the engine would take hours."""
+    rows = people_rows(key, people, due, **options)
+    if url:
+        import asyncpg
+
+        connection = await asyncpg.connect(url)
+        try:
+            for table, columns in COLUMNS.items():
+                if rows[table]:
+                    await connection.copy_records_to_table(table, records=rows[table], columns=columns)
+            await connection.execute("ANALYZE")
+        finally:
+            await connection.close()
+        return
     db = sqlite3.connect(path)
     with db:
-        ids = range(first_id, first_id + people)
-        db.executemany(
-            "INSERT INTO users (user_id, chat_id, created_at, updated_at, settings, entries_made) VALUES (?, ?, ?, ?, ?, ?)",
-            ((u, u, now, now, blob, entries) for u in ids),
-        )
-        db.executemany(
-            "INSERT INTO scheduled (user_id, key, kind, due_at) VALUES (?, ?, ?, ?)",
-            ((u, f"{PROMPT}:{due[i]:%Y-%m-%d}", PROMPT, iso(due[i])) for i, u in enumerate(ids)),
-        )
-        db.executemany(
-            "INSERT INTO scheduled (user_id, key, kind, due_at) VALUES (?, ?, ?, ?)",
-            ((u, f"{SECOND_KIND}:phq9:{due[i]:%Y-%m-%d}", SECOND_KIND, iso(due[i])) for i, u in enumerate(ids) if i < second),
-        )
-        if entries:
-            history = [(e.id, e.kind, e.at, cipher.encrypt(e.data)) for e in moods(entries, min(due))]
-            db.executemany(
-                "INSERT INTO entries (user_id, id, kind, at, content) VALUES (?, ?, ?, ?, ?)",
-                ((u, i, kind, at, content) for u in ids for i, kind, at, content in history),
-            )
+        for table, columns in COLUMNS.items():
+            db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows[table])
     db.close()
 
 
@@ -106,8 +153,8 @@ def percentile(values: list[float], p: float) -> float:
 
 # --- 1. one tick's query and claim --------------------------------------------------------
 
-async def time_claims(path: Path, key: str, now: datetime, rounds: int = 30) -> list[float]:
-    store = await Storage.open(path, Cipher(key))
+async def time_claims(url: str | None, path: Path, key: str, now: datetime, rounds: int = 30) -> list[float]:
+    store = await Storage.open(path, Cipher(key), url)
     try:
         await store.claim_due(now, IN_FLIGHT)  # warm the page cache, as a running bot's is
         times = []
@@ -120,7 +167,7 @@ async def time_claims(path: Path, key: str, now: datetime, rounds: int = 30) -> 
         await store.close()
 
 
-async def claims(people: int, work: Path) -> dict:
+async def claims(people: int, place: Place) -> dict:
     key = Fernet.generate_key().decode()
     now = datetime.now(UTC).replace(microsecond=0)
     results = {}
@@ -128,28 +175,26 @@ async def claims(people: int, work: Path) -> dict:
         ("all due at once", [now - timedelta(minutes=1)] * people),
         ("5,000 due, the rest later today", [now - timedelta(minutes=1)] * 5000 + [now + timedelta(hours=1)] * (people - 5000)),
     ):
-        path = work / f"claims-{len(results)}.db"
-        await create(path, key)
-        bulk_people(path, key, people, due)
-        results[name] = await time_claims(path, key, now)
+        url, path = await place.new(f"claims-{len(results)}", key)
+        await bulk_people(url, path, key, people, due)
+        results[name] = await time_claims(url, path, key, now)
     return results
 
 
 # --- 2. CPU per nudge by history -------------------------------------------------------------
 
-async def cpu_per_nudge(work: Path, sizes: tuple[int, ...] = (0, 100, 1000), each: int = 100,
+async def cpu_per_nudge(place: Place, sizes: tuple[int, ...] = (0, 100, 1000), each: int = 100,
                         warm_up: int = 20) -> dict[int, list[float]]:
     key = Fernet.generate_key().decode()
-    path = work / "history.db"
     due = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
-    await create(path, key)
+    url, path = await place.new("history", key)
     groups = [(0, warm_up), *((size, each) for size in sizes)]  # the first group is not measured
     first_ids, next_id = [], 1
     for size, count in groups:
-        bulk_people(path, key, count, [due] * count, entries=size, first_id=next_id)
+        await bulk_people(url, path, key, count, [due] * count, entries=size, first_id=next_id)
         first_ids.append(next_id)
         next_id += count
-    store = await Storage.open(path, Cipher(key))
+    store = await Storage.open(path, Cipher(key), url)
     engine = Engine(store, Content(), REGISTRY)
 
     async def deliver(replies) -> bool:
@@ -196,15 +241,14 @@ def rss_peak_mb(pid: int) -> float:
     return float("nan")
 
 
-async def drain(people: int, prompts: int, latency: float, work: Path) -> dict:
+async def drain(people: int, prompts: int, latency: float, place: Place) -> dict:
     key = Fernet.generate_key().decode()
-    path = work / "drain.db"
     now = datetime.now(UTC).replace(microsecond=0)
     seconds_people = prompts // 10  # a tenth of the prompts are a second reminder to the same person
     due_people = prompts - seconds_people
-    await create(path, key)
     due = [now - timedelta(seconds=30)] * due_people + [now + timedelta(hours=2)] * (people - due_people)
-    bulk_people(path, key, people, due, second=seconds_people)
+    url, path = await place.new("drain", key)
+    await bulk_people(url, path, key, people, due, second=seconds_people)
     with FakeTelegram(token=TOKEN, latency=latency, flood_control=True) as fake:
         for chat in range(1, due_people + 1):
             fake.add_private_chat(chat)
@@ -213,11 +257,11 @@ async def drain(people: int, prompts: int, latency: float, work: Path) -> dict:
             "PYTHONPATH": str(ROOT),
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_URL": fake.base_url,
-            "DATABASE_URL": f"sqlite:///{path}",
+            "DATABASE_URL": place.database_url(url, path),
             "DATA_ENCRYPTION_KEY": key,
             "LOG_LEVEL": "WARNING",
         }
-        process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, cwd=work)
+        process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, cwd=place.work)
         try:
             fake.wait_for(lambda: fake.count("sendMessage") >= 1, timeout=120, what="the first prompt")
             cpu_start = cpu_seconds(process.pid)
@@ -255,9 +299,33 @@ async def floor(messages: int, latency: float) -> dict:
                 async with gate:
                     await bot.send_message(chat, "Time for your daily check-in.")
 
-            await asyncio.gather(*(one(chat) for chat in range(1, messages + 1)))
+            outcomes = await asyncio.gather(*(one(chat) for chat in range(1, messages + 1)), return_exceptions=True)
         times = sorted(r["at"] for r in fake.requests("sendMessage") if r["status"] == 200)
-        return {"rate": (len(times) - 1) / (times[-1] - times[0]), "refusals": fake.flood_refusals()}
+        return {"rate": (len(times) - 1) / (times[-1] - times[0]), "refusals": fake.flood_refusals(),
+                "lost": sum(isinstance(o, Exception) for o in outcomes)}
+
+
+def report(place: Place, args: argparse.Namespace) -> None:
+    """Parts 1 to 3 on one database."""
+    print(f"\n== {place.name} ==")
+    print(f"1. One tick's query and claim of {IN_FLIGHT} rows, {args.people:,} people with a row each (target < 50 ms)")
+    for name, times in asyncio.run(claims(args.people, place)).items():
+        print(f"   {name:<34} median {statistics.median(times):6.2f} ms   worst {max(times):6.2f} ms")
+
+    print("2. CPU per nudge (load, the entries it reads, the prompt, the save), by history (target: flat)")
+    by_size = asyncio.run(cpu_per_nudge(place))
+    for size, times in by_size.items():
+        print(f"   {size:>5} entries   mean {statistics.mean(times):5.2f} ms   p95 {percentile(times, 0.95):5.2f} ms")
+    ratio = statistics.mean(by_size[1000]) / statistics.mean(by_size[0])
+    print(f"   1,000 entries / none: {ratio:.2f}")
+
+    print(f"3. The bot (python -m bot) draining {args.prompts:,} prompts due in one minute, {args.people:,} people "
+          f"in {place.name}, fake Bot API at {args.latency * 1000:.0f} ms a call with flood control")
+    result = asyncio.run(drain(args.people, args.prompts, args.latency, place))
+    print(f"   sent {result['prompts']:,} in {result['seconds']:.1f} s: {result['rate']:.1f} a second (target ≥ 25)")
+    print(f"   429s: {result['refusals']} (target 0)   closest two to one chat: {result['closest']:.2f} s (target ≥ 1)")
+    print(f"   bot CPU per nudge: {result['cpu_ms']:.2f} ms   bot peak RSS: {result['rss_mb']:.0f} MB (target < 150)")
+    print(f"   errors from the fake other than 429s: {result['errors']}")
 
 
 def main() -> int:
@@ -265,37 +333,31 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--prompts", type=int, default=5_000)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds the fake takes to answer each call")
+    parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL"),
+                        help="a PostgreSQL server's URL (default: TEST_DATABASE_URL): parts 1-3 run there too")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="run parts 1-3 on one database only")
     args = parser.parse_args()
-    command = "python3 dev.py bench-nudges" + "".join(
-        f" --{name} {value}" for name, value in vars(args).items() if value != parser.get_default(name)
-    )
+    shown = {k: v for k, v in vars(args).items() if k != "postgres" and v != parser.get_default(k)}
+    command = "python3 dev.py bench-nudges" + "".join(f" --{name} {value}" for name, value in shown.items())
     print(f"{command}   ({datetime.now(UTC):%Y-%m-%d}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-          f"SQLite {sqlite3.sqlite_version})")
+          f"SQLite {sqlite3.sqlite_version}{', PostgreSQL from TEST_DATABASE_URL' if args.postgres else ''})")
     assert Bot  # the floor uses ExtBot, the class Application gives our bot
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        print(f"\n1. One tick's query and claim of {IN_FLIGHT} rows, {args.people:,} people with a row each (target < 50 ms)")
-        for name, times in asyncio.run(claims(args.people, work)).items():
-            print(f"   {name:<34} median {statistics.median(times):6.2f} ms   worst {max(times):6.2f} ms")
-
-        print("\n2. CPU per nudge (load, the entries it reads, the prompt, the save), by history (target: flat)")
-        by_size = asyncio.run(cpu_per_nudge(work))
-        for size, times in by_size.items():
-            print(f"   {size:>5} entries   mean {statistics.mean(times):5.2f} ms   p95 {percentile(times, 0.95):5.2f} ms")
-        ratio = statistics.mean(by_size[1000]) / statistics.mean(by_size[0])
-        print(f"   1,000 entries / none: {ratio:.2f}")
-
-        print(f"\n3. The bot (python -m bot) draining {args.prompts:,} prompts due in one minute, {args.people:,} people "
-              f"in SQLite, fake Bot API at {args.latency * 1000:.0f} ms a call with flood control")
-        result = asyncio.run(drain(args.people, args.prompts, args.latency, work))
-        print(f"   sent {result['prompts']:,} in {result['seconds']:.1f} s: {result['rate']:.1f} a second (target ≥ 25)")
-        print(f"   429s: {result['refusals']} (target 0)   closest two to one chat: {result['closest']:.2f} s (target ≥ 1)")
-        print(f"   bot CPU per nudge: {result['cpu_ms']:.2f} ms   bot peak RSS: {result['rss_mb']:.0f} MB (target < 150)")
-        print(f"   errors from the fake other than 429s: {result['errors']}")
+        places = [Place(work)] if args.only != "postgresql" else []
+        if args.postgres and args.only != "sqlite":
+            places.append(Place(work, args.postgres))
+        elif args.only != "sqlite":
+            print("(PostgreSQL not measured: set TEST_DATABASE_URL, e.g. from `bash .ci/postgres start`)")
+        for place in places:
+            try:
+                report(place, args)
+            finally:
+                asyncio.run(place.drop_all())
 
         print(f"\n4. Floor: bare python-telegram-bot, 1,000 messages {IN_FLIGHT} at a time through AIORateLimiter, same fake")
         base = asyncio.run(floor(1000, args.latency))
-        print(f"   {base['rate']:.1f} a second, 429s: {base['refusals']}")
+        print(f"   {base['rate']:.1f} a second, 429s: {base['refusals']}, messages lost after 3 retries: {base['lost']}")
     return 0
 
 
