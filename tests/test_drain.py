@@ -346,3 +346,27 @@ async def test_a_save_that_fails_never_takes_anothers_save_with_it(storage: Stor
     assert isinstance(results[0], TypeError) and all(r is None for r in results[1:])
     assert [(await storage.load(u, u)).questions_asked for u in range(1, 21)] == [0] + [5] * 19
     assert [len(await storage.history(u)) for u in range(1, 21)] == [0] + [1] * 19
+
+
+async def test_every_message_is_spaced_just_before_its_request_and_other_calls_are_not():
+    """The rate limiter on the bot's own requests (bot/rate_limit.py): messages, replies or
+    reminders, go at most `rate` a second, evenly; an answer to a button press does not wait."""
+    from bot.rate_limit import PacedRateLimiter
+
+    limiter = PacedRateLimiter(rate=40.0, max_retries=0)
+    await limiter.initialize()
+    started: list[tuple[str, float]] = []
+
+    async def call(endpoint: str) -> bool:
+        async def request(*args, **kwargs) -> bool:
+            started.append((endpoint, time.monotonic()))
+            return True
+
+        return await limiter.process_request(request, (), {}, endpoint, {"chat_id": 1}, None)
+
+    await asyncio.gather(*(call("sendMessage") for _ in range(8)), call("answerCallbackQuery"))
+    sends = [at for endpoint, at in started if endpoint == "sendMessage"]
+    assert len(sends) == 8 and all(b - a >= 1 / 40 - 0.002 for a, b in zip(sends, sends[1:]))
+    answer = next(at for endpoint, at in started if endpoint == "answerCallbackQuery")
+    assert answer < sends[-1]  # it did not queue behind the messages
+    await limiter.shutdown()
