@@ -33,6 +33,7 @@ class Config:
     webhook_secret: str | None
     port: int
     postgres_url: str | None = None  # DATABASE_URL=postgresql://...: PostgreSQL instead of the SQLite file
+    tick_seconds: float = 20.0  # TICK_SECONDS: how often the scheduler looks for what fell due
 
     @property
     def webhook_path(self) -> str:
@@ -101,6 +102,13 @@ def load_config(environ: dict[str, str] | None = None, *, read_dotenv: bool = Tr
     port_text = get("PORT") or "8443"
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError(f"PORT must be a port number, like 8443 (got '{port_text}').")
+    tick_text = get("TICK_SECONDS") or "20"
+    try:
+        tick_seconds = float(tick_text)
+    except ValueError:
+        tick_seconds = 0.0
+    if not 0 < tick_seconds < float("inf"):
+        raise ConfigError(f"TICK_SECONDS must be a positive number of seconds, like 20 (got '{tick_text}').")
     api_url = get("TELEGRAM_API_URL")
     return Config(
         token=get("TELEGRAM_BOT_TOKEN"),
@@ -113,4 +121,5 @@ def load_config(environ: dict[str, str] | None = None, *, read_dotenv: bool = Tr
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         port=int(port_text),
+        tick_seconds=tick_seconds,
     )

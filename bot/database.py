@@ -11,6 +11,7 @@ the scheduler. Migrations are written once too and rendered for each (`render_mi
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 import aiosqlite
 
 Row = Sequence[Any]
+log = logging.getLogger(__name__)
 
 
 class Transaction(Protocol):
@@ -33,6 +35,8 @@ class Transaction(Protocol):
 class Database(Protocol):
     dialect: str  # "sqlite" or "postgresql"
     skip_locked: str  # what a claim's inner SELECT ends with: rows another claim holds are passed over
+
+    def fence(self) -> str: ...  # what a claim's or a send's WHERE ends with: only while this process leads
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
 
@@ -131,6 +135,9 @@ class SqliteDatabase:
     async def lead(self) -> bool:
         return True  # one process
 
+    def fence(self) -> str:
+        return ""  # one process: it always leads
+
     async def schema_version(self) -> int:
         (version,) = await self.fetchone("PRAGMA user_version")
         return version
@@ -147,7 +154,14 @@ class SqliteDatabase:
 
 _PLACEHOLDER = re.compile(r"\?")
 LEADER_LOCK = (20_211, 1)  # the scheduler's advisory lock: a two-key lock, apart from people's one-key locks
-LOCK_RETRY = 0.01  # seconds between tries for a person another process is answering
+MIGRATION_LOCK = (20_211, 2)  # held while a process reads and brings up the schema
+WAITING_CONNECTIONS = 10  # connections on which updates wait for a person another process holds
+LEADER_TIMEOUT = 10.0  # seconds for a lock connection to connect, or the leader's to answer
+# The scheduler's lock is held by the backend `pid` (a leader's connection); objsubid 2: a two-key lock.
+_LEADER_LOCK_HELD = (
+    "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = {0} AND objid = {1}"
+    " AND objsubid = 2 AND granted AND pid = {{pid}})"
+).format(*LEADER_LOCK)
 
 
 def numbered(sql: str) -> str:
@@ -172,18 +186,24 @@ class PostgresTransaction:
 
 class PostgresDatabase:
     """A pool of connections, shared by any number of processes. Claims skip rows another
-    process holds; a person is locked with an advisory lock; one process leads the
+    process holds; a person is locked with an advisory lock (taken on one shared connection,
+    or waited for in PostgreSQL's queue when another process holds it); one process leads the
     scheduler, by an advisory lock held on a connection of its own (released by PostgreSQL
-    the moment that process dies)."""
+    the moment that process dies), and its claims and sends go through only while that
+    connection holds it."""
 
     dialect = "postgresql"
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
-    def __init__(self, pool, locks) -> None:
+    def __init__(self, url: str, pool, waiting, people, leader) -> None:
+        self._url = url
         self._pool = pool
-        self._locks = locks  # one connection for this process's advisory locks
-        self._locking = asyncio.Lock()  # one query at a time on it
-        self._leading = False
+        self._people = people  # the connection that holds this process's people's locks
+        self._people_lock = asyncio.Lock()  # one query at a time on it
+        self._waiting = waiting  # connections waiting for (then holding) people other processes held
+        self._leader = leader  # the connection that holds the scheduler's lock, once it leads
+        self._leader_lock = asyncio.Lock()  # one query at a time on it
+        self._leading: bool | None = None  # None: never asked (a console, a test), so claims are not fenced
 
     @classmethod
     async def open(cls, url: str, pool_size: int = 10) -> PostgresDatabase:
@@ -191,11 +211,17 @@ class PostgresDatabase:
 
         pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size)
         try:
-            locks = await asyncpg.connect(url)
+            waiting = await asyncpg.create_pool(url, min_size=1, max_size=WAITING_CONNECTIONS)
+            try:
+                people = await asyncpg.connect(url)
+                leader = await asyncpg.connect(url)
+            except BaseException:
+                await waiting.close()
+                raise
         except BaseException:
             await pool.close()
             raise
-        return cls(pool, locks)
+        return cls(url, pool, waiting, people, leader)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         return await self._pool.fetchrow(numbered(sql), *params)
@@ -208,30 +234,95 @@ class PostgresDatabase:
         async with self._pool.acquire() as connection, connection.transaction():
             yield PostgresTransaction(connection)
 
-    async def _on_lock_connection(self, sql: str, *args: Any) -> Any:
-        async with self._locking:
-            return await self._locks.fetchval(sql, *args)
-
     @asynccontextmanager
     async def person(self, user_id: int) -> AsyncIterator[None]:
-        """One update for this person at a time across processes. Tries rather than waits,
-        so that one shared connection can hold every lock of this process."""
-        while not await self._on_lock_connection("SELECT pg_try_advisory_lock($1)", user_id):
-            await asyncio.sleep(LOCK_RETRY)
-        try:
-            yield
-        finally:
-            await self._on_lock_connection("SELECT pg_advisory_unlock($1)", user_id)
+        """One update for this person at a time across processes, in the order the processes
+        asked for them. Tried first on this process's shared connection (no connection is
+        held per person); if another process holds them, waited for in PostgreSQL's queue
+        (pg_advisory_lock) on a connection of the waiting pool, which then holds the lock.
+        PostgreSQL hands a released lock to the first in its queue, so a process that has
+        just answered someone cannot take their next update ahead of one another process has
+        been waiting with. (Trying again and again let it: that earlier update was then
+        dropped as already seen.) The pool's reset when a connection goes back
+        (pg_advisory_unlock_all) frees the lock whatever happened."""
+        shared = await self._try_person(user_id)
+        if shared is not None:
+            try:
+                yield
+            finally:
+                async with self._people_lock:
+                    if not shared.is_closed():
+                        await shared.fetchval("SELECT pg_advisory_unlock($1)", user_id)
+            return
+        async with self._waiting.acquire() as connection:
+            await connection.execute("SELECT pg_advisory_lock($1)", user_id)
+            try:
+                yield
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock($1)", user_id)
+
+    async def _try_person(self, user_id: int):
+        """The shared connection, if it took this person's lock (None: another process holds
+        it). A lost connection is replaced (its locks went with it)."""
+        import asyncpg
+
+        async with self._people_lock:
+            if self._people.is_closed():
+                self._people = await asyncpg.connect(self._url, timeout=LEADER_TIMEOUT)
+            connection = self._people
+            return connection if await connection.fetchval("SELECT pg_try_advisory_lock($1)", user_id) else None
 
     async def lead(self) -> bool:
-        """Lead the scheduler if no live process does. Once taken, the lock stays with this
-        process's connection until it closes."""
-        if not self._leading:
-            self._leading = bool(await self._on_lock_connection("SELECT pg_try_advisory_lock($1, $2)", *LEADER_LOCK))
-        return self._leading
+        """Does this process lead the scheduler? Takes the lead if no live process has it.
+        Asked on every tick: the lock lives as long as its connection, and a connection can
+        be lost while the process lives on (the server restarted, the network cut); the lead
+        is then lost too, another process may take it, and this one connects again and
+        waits its turn."""
+        import asyncpg
+
+        async with self._leader_lock:
+            try:
+                if self._leader is not None and self._leader.is_closed():
+                    self._lost("closed")
+                    return False  # this tick says so (the scheduler starts over); the next tries again
+                if self._leader is None:
+                    self._leader = await asyncpg.connect(self._url, timeout=LEADER_TIMEOUT)
+                if self._leading:
+                    held = "SELECT " + _LEADER_LOCK_HELD.format(pid="pg_backend_pid()")
+                    self._leading = bool(await self._leader.fetchval(held, timeout=LEADER_TIMEOUT))
+                else:
+                    self._leading = bool(await self._leader.fetchval(
+                        "SELECT pg_try_advisory_lock($1, $2)", *LEADER_LOCK, timeout=LEADER_TIMEOUT))
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                self._lost(type(error).__name__)
+        return bool(self._leading)
+
+    def _lost(self, why: str) -> None:
+        """The leader connection is gone or failed: so is the lock, if it held it."""
+        if self._leading:
+            log.warning("lost the connection that held the scheduler's lock: %s", why)
+        self._leading = False
+        if self._leader is not None:
+            self._leader.terminate()
+        self._leader = None
+
+    def fence(self) -> str:
+        """A claim's or a send's condition: this process's leader connection holds the lock
+        now. Checked in the statement that claims or marks the row, so a process that lost
+        the lead (its connection gone) claims and sends nothing more, whatever it believes:
+        a new leader may already have put its claimed rows back in the queue. A process that
+        never asked to lead (a console, a test's drain) is not fenced."""
+        if self._leading is None:
+            return ""
+        if not self._leading or self._leader is None or self._leader.is_closed():
+            return " AND false"
+        return " AND " + _LEADER_LOCK_HELD.format(pid=self._leader.get_server_pid())
 
     async def schema_version(self) -> int:
-        async with self._pool.acquire() as connection:
+        async with self._pool.acquire() as connection, connection.transaction():
+            # Two processes starting at once on a new database: CREATE TABLE IF NOT EXISTS at
+            # the same moment fails in one of them (a duplicate key in pg_type), so one at a time.
+            await connection.execute("SELECT pg_advisory_xact_lock($1, $2)", *MIGRATION_LOCK)
             await connection.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             version = await connection.fetchval("SELECT max(version) FROM schema_version")
         return version or 0
@@ -247,7 +338,10 @@ class PostgresDatabase:
             await connection.execute("INSERT INTO schema_version (version) VALUES ($1)", number)
 
     async def close(self) -> None:
-        await self._locks.close()
+        if self._leader is not None:
+            await self._leader.close()  # the lead is free at once for another process
+        await self._people.close()
+        await self._waiting.close()
         await self._pool.close()
 
 

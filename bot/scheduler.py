@@ -128,11 +128,17 @@ class Ticker:
     async def _leading(self) -> bool:
         """Of the processes sharing one database, one sends (the store decides which, and
         another takes over within a tick when it dies). A process that has just taken over
-        goes on from the last leader's beat: what fell due while it led waited in the queue."""
+        goes on from the last leader's beat: what fell due while it led waited in the queue.
+        One that has lost the lead (its connection to the database was cut) claims nothing
+        more (the store fences its claims), and starts over if it takes the lead again."""
         if not await self.storage.lead():
+            if self._led:
+                log.warning("this process no longer leads the scheduler")
+                self._led = False
             return False
         if not self._led:
             self._led = True
+            log.info("this process leads the scheduler")
             self.last_beat = await self.storage.last_beat() or self.last_beat
             requeued = await self.storage.requeue_claimed()
             if requeued:

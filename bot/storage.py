@@ -346,13 +346,13 @@ class Storage:
 
     async def claim_due(self, now: datetime, limit: int) -> list[Claimed]:
         """Claim up to `limit` rows due by `now`, oldest first, for this process (no other
-        claim, here or in another process, takes them). Each is then marked sent just before
-        its message goes (`mark_sent`): a row claimed by a process that died before trying
-        is due again for the next (`requeue_claimed`); one whose message was on its way is
-        not, so nothing is sent twice. Rows that waited while their person had blocked the
-        bot and came back too late to send come first, marked skipped (`Claimed.late`). The
-        rows of people who blocked the bot are held, not returned, so that no claim walks
-        past them again."""
+        claim, here or in another process, takes them; none while this process does not
+        lead). Each is then marked sent just before its message goes (`mark_sent`): a row
+        claimed by a process that died before trying is due again for the next
+        (`requeue_claimed`); one whose message was on its way is not, so nothing is sent
+        twice. Rows that waited while their person had blocked the bot and came back too
+        late to send come first, marked skipped (`Claimed.late`). The rows of people who
+        blocked the bot are held, not returned, so that no claim walks past them again."""
         async with self.db.transaction() as tx:
             late = await self._claim(tx, "late", "skipped", now, limit)
             due = await self._claim(tx, "due", "claimed", now, limit - len(late)) if len(late) < limit else []
@@ -367,7 +367,7 @@ class Storage:
         # process is claiming are passed over. chat_id is None for someone who cannot be reached.
         rows = await tx.fetchall(
             "UPDATE scheduled SET status = ? WHERE (user_id, key) IN (SELECT user_id, key FROM scheduled"
-            f" WHERE status = ? AND due_at <= ? ORDER BY due_at LIMIT ?{self.db.skip_locked})"
+            f" WHERE status = ? AND due_at <= ? ORDER BY due_at LIMIT ?{self.db.skip_locked}){self.db.fence()}"
             " RETURNING user_id, key, kind, due_at, ref,"
             " (SELECT chat_id FROM users u WHERE u.user_id = scheduled.user_id AND u.active = 1)",
             (to, status, _iso(now), limit),
@@ -379,10 +379,11 @@ class Storage:
 
     async def mark_sent(self, user_id: int, key: str, status: str = "sent") -> bool:
         """A claimed row, just before its message goes (or, as "skipped", when it will not):
-        False if it is no longer this claim's to send."""
+        False if it is no longer this claim's to send (or this process no longer leads)."""
         async with self.db.transaction() as tx:
             rows = await tx.fetchall(
-                "UPDATE scheduled SET status = ? WHERE user_id = ? AND key = ? AND status = 'claimed' RETURNING key",
+                f"UPDATE scheduled SET status = ? WHERE user_id = ? AND key = ? AND status = 'claimed'{self.db.fence()}"
+                " RETURNING key",
                 (status, user_id, key),
             )
         return bool(rows)
@@ -391,7 +392,9 @@ class Storage:
         """Rows a scheduler claimed and never tried to send (it stopped, or died): due again.
         Only a new leader calls this, when no other process can be claiming."""
         async with self.db.transaction() as tx:
-            rows = await tx.fetchall("UPDATE scheduled SET status = 'due' WHERE status = 'claimed' RETURNING key")
+            rows = await tx.fetchall(
+                f"UPDATE scheduled SET status = 'due' WHERE status = 'claimed'{self.db.fence()} RETURNING key"
+            )
         return len(rows)
 
     async def beat(self, now: datetime) -> None:

@@ -32,7 +32,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from bot.config import Config
 from bot.crypto import Cipher
 from bot.rate_limit import PacedRateLimiter
-from bot.scheduler import TICK, Ticker
+from bot.scheduler import Ticker
 from bot.storage import Storage
 from flows.lib import markup
 from flows.lib.content import Content
@@ -193,7 +193,8 @@ class TelegramAdapter:
         # (first=0 would wait a whole interval: PTB reads a falsy `first` as "not given").
         # A tick only starts a drain and returns, so ticks never pile up behind a long one.
         application.job_queue.run_repeating(
-            self._tick, interval=TICK, first=0.1, name="tick", job_kwargs={"misfire_grace_time": None}
+            self._tick, interval=self.config.tick_seconds, first=0.1, name="tick",
+            job_kwargs={"misfire_grace_time": None},
         )
         log.info("bot @%s started", application.bot.username)
 
@@ -326,13 +327,15 @@ class TelegramAdapter:
             await self._close_keyboard(bot, chat_id, message_id)
 
     async def _close_keyboard(self, bot: TelegramApiBot, chat_id: int, message_id: int) -> None:
-        """Remove a message's keyboard once; Telegram refuses to close it a second time."""
+        """Remove a message's keyboard once; Telegram refuses to close it a second time. (With
+        several processes, another may have closed it already: Telegram's "not modified".)"""
         if not self._closed.add((chat_id, message_id)):
             return
         try:
             await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
         except BadRequest as error:
-            log.info("could not close a keyboard: %s", type(error).__name__)
+            if NOT_MODIFIED not in error.message.lower():
+                log.info("could not close a keyboard: %s", type(error).__name__)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log by type and frames only (an exception's message can hold someone's words)."""

@@ -11,7 +11,9 @@ text, its markup must be an inline keyboard, and each edit keeps the version it 
 
 The server runs in a background thread (stdlib only); a test drives it as a person would
 (`send_text`, `press`, `block`) and reads what the bot did (`messages`, `message`,
-`requests`, `count`).
+`requests`, `count`). A test that plays Telegram's webhook calls takes updates off the queue
+(`take_update`) and POSTs them itself; several bot processes each reach the fake through
+their own `client_url`, and each request it logs names the process that made it.
 Every public method is thread-safe.
 
 Two options make it behave like a server that is far away and busy (both off by default):
@@ -256,6 +258,13 @@ class FakeTelegram:
         """PTB's base_url form: PTB appends the token and then `/<method>`."""
         return f"http://127.0.0.1:{self.port}/bot"
 
+    def client_url(self, client: str) -> str:
+        """base_url for one of several bot processes sharing the token: the fake answers it
+        as base_url, and logs each of its requests with "client" = `client` (A-Z, a-z, 0-9,
+        _ and -), so a test can tell which process made a call."""
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", client), client
+        return f"http://127.0.0.1:{self.port}/as/{client}/bot"
+
     @property
     def base_file_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/file/bot"
@@ -353,6 +362,15 @@ class FakeTelegram:
             self._queries[query_id] = {"answered": False, "answer": None, "update_id": update_id}
             return update_id
 
+    def take_update(self, update_id: int) -> dict:
+        """The queued update `update_id`, taken off the queue (getUpdates never serves it), as
+        the JSON Telegram would POST to a webhook: for a test that pushes updates itself."""
+        with self._cond:
+            found = [u for u in self._updates if u["update_id"] == update_id]
+            assert found, f"update {update_id} is not queued (served, dropped or taken already)"
+            self._updates.remove(found[0])
+            return copy.deepcopy(found[0])
+
     def block(self, user_id: int) -> int:
         """The person blocks the bot: sends now fail with 403; a my_chat_member update arrives."""
         return self._set_blocked(user_id, True)
@@ -382,7 +400,8 @@ class FakeTelegram:
     def requests(self, method: str | None = None) -> list[dict]:
         """Every request: {"method", "params" (decoded), "status", "response", "injected",
         "flood" (a flood_control 429), "at" (time.time() when it was handled, which with
-        `latency` is after the delay: when it arrived)}."""
+        `latency` is after the delay: when it arrived), "client" (the name in client_url, or
+        None)}."""
         with self._cond:
             return copy.deepcopy([r for r in self._log if method is None or r["method"] == method])
 
@@ -477,8 +496,8 @@ class FakeTelegram:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         url = urlsplit(handler.path)
-        route = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", url.path)
-        method = route.group(2) if route else url.path
+        route = re.fullmatch(r"(?:/as/([A-Za-z0-9_-]+))?/bot([^/]+)/([A-Za-z]+)", url.path)
+        method = route.group(3) if route else url.path
         params, files, injected, flood = {}, {}, False, False
         received = self._clock()  # when Telegram would count it against the flood limits
         if self.latency > 0 and method.lower() != "getupdates":
@@ -488,7 +507,7 @@ class FakeTelegram:
                 params, files = self._decode(handler.headers.get("Content-Type") or "", body, url.query)
                 if route is None:
                     raise ApiError(404, "Not Found")
-                if route.group(1) != self.token:
+                if route.group(2) != self.token:
                     raise ApiError(401, "Unauthorized")
                 if method.lower() not in self._methods:
                     raise ApiError(404, "Not Found")
@@ -510,7 +529,7 @@ class FakeTelegram:
                                   for k, f in files.items()}}
             self._log.append({"method": method, "params": shown, "status": status,
                               "response": payload, "injected": injected, "flood": flood,
-                              "at": time.time()})
+                              "at": time.time(), "client": route.group(1) if route else None})
             self._changed()
         data = json.dumps(payload).encode()
         handler.send_response(status)

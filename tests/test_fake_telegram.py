@@ -431,6 +431,30 @@ async def test_webhook_blocks_polling_until_deleted(bot, fake):
     assert await bot.get_updates() == ()
 
 
+@pytest.mark.asyncio
+async def test_a_taken_update_is_the_webhook_json_and_never_served(bot, fake):
+    first, second = fake.send_text(ANA, "/start"), fake.send_text(ANA, "kept")
+    update = fake.take_update(first)
+    assert update["update_id"] == first and update["message"]["text"] == "/start"
+    assert update["message"]["entities"][0]["type"] == "bot_command"
+    assert [u.update_id for u in await bot.get_updates()] == [second]
+    with pytest.raises(AssertionError, match="not queued"):
+        fake.take_update(first)
+
+
+@pytest.mark.asyncio
+async def test_each_client_url_is_answered_and_named_in_the_log(fake):
+    for client in ("a", "b"):
+        bot = Bot(TOKEN, base_url=fake.client_url(client))
+        await bot.initialize()
+        await bot.send_message(ANA, f"from {client}")
+        await bot.shutdown()
+    await Bot(TOKEN, base_url=fake.base_url).get_me()
+    assert [(r["method"], r["client"]) for r in fake.requests()] == [
+        ("getMe", "a"), ("sendMessage", "a"), ("getMe", "b"), ("sendMessage", "b"), ("getMe", None)]
+    assert [m.text for m in fake.messages(ANA)] == ["from a", "from b"]
+
+
 def test_wait_for_times_out_with_the_last_requests(fake):
     with pytest.raises(AssertionError, match="timed out after 0.05s waiting for a reply"):
         fake.wait_for(lambda: fake.messages(ANA), timeout=0.05, what="a reply")

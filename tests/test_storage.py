@@ -132,3 +132,11 @@ def test_unsupported_database_and_webhook_settings_are_explained():
         load_config({"WEBHOOK_URL": "https://bot.example/hook", "WEBHOOK_SECRET": "bad secret!"}, read_dotenv=False)
     config = load_config({"WEBHOOK_URL": "https://bot.example/tg/hook", "WEBHOOK_SECRET": "s3cret"}, read_dotenv=False)
     assert config.webhook_path == "tg/hook"
+
+
+def test_tick_seconds_is_a_positive_number_twenty_by_default():
+    assert load_config({}, read_dotenv=False).tick_seconds == 20
+    assert load_config({"TICK_SECONDS": "0.5"}, read_dotenv=False).tick_seconds == 0.5
+    for wrong in ("0", "-1", "soon", "nan", "inf"):
+        with pytest.raises(ConfigError, match="TICK_SECONDS must be a positive number"):
+            load_config({"TICK_SECONDS": wrong}, read_dotenv=False)
