@@ -1,6 +1,7 @@
 """The lean hot path (issue 20): what one update must not redo. A save writes only what
-changed and encrypts only a payload that changed; templates are compiled once. No timings:
-each test counts what was done (SQL statements run, payloads encrypted, template sources read)."""
+changed and encrypts only a payload that changed; templates are compiled once; /help's pages
+and a keyboard's buttons are made once. No timings: each test counts what was done (SQL
+statements run, payloads encrypted, templates read or rendered)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import re
 import pytest
 
 from bot.storage import Storage
-from flows.dialogue.core import FlowState, Incoming, Settings, UserState
+from bot.telegram_adapter import keyboard
+from flows.dialogue.core import Button, Ctx, FlowState, Incoming, Reply, Settings, UserState
 from flows.dialogue.engine import Engine
-from flows.lib.content import Content
-from tests.conftest import Chat
+from flows.lib.content import HELP_GROUPS, Content
+from flows.practices import help
+from tests.conftest import FIXED_NOW, Chat
 
 
 class Watch:
@@ -214,3 +217,24 @@ def test_templates_are_compiled_once_and_never_read_again(content: Content, monk
     text = content.render("general/help", commands=content.commands[:2])
     assert content.commands[0].name in text
     content.env.get_template("beliefs/_quote.html")  # what an {% include %} does when it renders
+
+
+def test_help_pages_are_made_once_not_on_every_help(content: Content, monkeypatch):
+    ctx = Ctx.bare(content, FIXED_NOW)
+
+    def pages() -> list[list[Reply]]:
+        return [help.show(ctx, ""), *(help.press_group(ctx, group).replies for group in HELP_GROUPS[1:])]
+
+    made = pages()
+
+    def render_again(*args, **variables):
+        raise AssertionError("a /help page was rendered again")
+
+    monkeypatch.setattr(content, "render", render_again)
+    assert pages() == made
+
+
+def test_the_same_buttons_make_one_keyboard():
+    buttons = ((Button("More practices", data="g:help:practices"), Button("Settings", data="g:help:settings")),)
+    assert keyboard(Reply("one", buttons)) is keyboard(Reply("two", buttons))
+    assert keyboard(Reply("none")) is None
