@@ -4,7 +4,7 @@
     python3 dev.py chat    # talk to the bot in this terminal (no Telegram token needed)
     python3 dev.py test    # run the test suite
     python3 dev.py bot     # run the Telegram bot (needs TELEGRAM_BOT_TOKEN, DATA_ENCRYPTION_KEY)
-    python3 dev.py bench   # the /help benchmark against a bare echo bot (bench/README.md)
+    python3 dev.py bench   # /help and a thought-record step against a bare echo bot (bench/README.md)
     python3 dev.py bench-nudges      # scheduled nudges at scale: claims, CPU per nudge, the drain rate
     python3 dev.py bench-screening   # what risk screening costs per message
     python3 dev.py train-screening   # retrain the risk screen's model from tests/data/screening
@@ -30,7 +30,7 @@ COMMANDS = {
     "chat": ["-m", "bot", "console"],
     "test": ["-m", "pytest", "-q", "-n", "auto"],
     "bot": ["-m", "bot"],
-    "bench": ["bench/bench_help.py"],
+    "bench": ["bench/bench_updates.py"],
     "bench-nudges": ["bench/bench_nudges.py"],
     "bench-screening": ["bench/bench_screening.py"],
     "train-screening": ["scripts/train_screening.py"],

@@ -42,7 +42,7 @@ from cryptography.fernet import Fernet  # noqa: E402
 from telegram import Bot  # noqa: E402
 from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
 
-from bench.bench_help import cpu_seconds  # noqa: E402
+from bench.bench_updates import cpu_seconds  # noqa: E402
 from bot.crypto import Cipher  # noqa: E402
 from bot.scheduler import IN_FLIGHT  # noqa: E402
 from bot.storage import Storage  # noqa: E402

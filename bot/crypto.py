@@ -26,18 +26,30 @@ class WrongKeyError(Exception):
     """The key does not open this database's records."""
 
 
+def to_json(value: Any) -> bytes:
+    """The plaintext of a payload: compact JSON (the same value always gives the same bytes)."""
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
 class Cipher:
-    """Encrypts JSON-serialisable values into opaque bytes and back."""
+    """Encrypts JSON-serialisable values into opaque bytes and back; `seal` and `unseal` do
+    the same for a payload already in JSON (storage compares those to skip unchanged ones)."""
 
     def __init__(self, key: str | bytes) -> None:
         self._fernet = Fernet(key)
 
     def encrypt(self, value: Any) -> bytes:
-        return self._fernet.encrypt(json.dumps(value, separators=(",", ":")).encode())
+        return self.seal(to_json(value))
 
     def decrypt(self, token: bytes) -> Any:
+        return json.loads(self.unseal(token))
+
+    def seal(self, plaintext: bytes) -> bytes:
+        return self._fernet.encrypt(plaintext)
+
+    def unseal(self, token: bytes) -> bytes:
         try:
-            return json.loads(self._fernet.decrypt(token))
+            return self._fernet.decrypt(token)
         except InvalidToken:
             raise WrongKeyError("a record could not be decrypted with this key") from None
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,6 +24,16 @@ import aiosqlite
 
 Row = Sequence[Any]
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Write:
+    """One statement of a save. `if_missing` is made and run instead when it changes no row
+    (an UPDATE of a row gone since it was read: the row is then written whole)."""
+
+    sql: str
+    parameters: tuple[Any, ...]
+    if_missing: Callable[[], Write] | None = None
 
 
 class Transaction(Protocol):
@@ -43,6 +55,8 @@ class Database(Protocol):
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
     def transaction(self) -> Any: ...  # async context manager giving a Transaction
+
+    async def run(self, writes: list[Write]) -> None: ...  # every write in one transaction, as cheaply as it can
 
     def person(self, user_id: int) -> Any: ...  # async context manager: one update for them at a time, across processes
 
@@ -68,6 +82,19 @@ def render_migration(script: str, dialect: str) -> str:
 
 
 # ---------------------------------------------------------------------------------- SQLite
+
+def _apply(connection: sqlite3.Connection, writes: list[Write]) -> None:
+    """In the database's thread: every write, then the commit; none of them if one fails."""
+    try:
+        for write in writes:
+            if connection.execute(write.sql, write.parameters).rowcount == 0 and write.if_missing is not None:
+                missing = write.if_missing()
+                connection.execute(missing.sql, missing.parameters)
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+
 
 class SqliteTransaction:
     def __init__(self, db: aiosqlite.Connection) -> None:
@@ -127,6 +154,14 @@ class SqliteDatabase:
             except BaseException:
                 await self._db.rollback()
                 raise
+
+    async def run(self, writes: list[Write]) -> None:
+        """Every write and the commit in one trip to the database's thread: a trip costs more
+        than the writes themselves (bench/README.md). aiosqlite (pinned) has no public call
+        that runs a function there; its `_execute` does."""
+        if writes:
+            async with self._writing:
+                await self._db._execute(_apply, self._db._conn, writes)
 
     @asynccontextmanager
     async def person(self, user_id: int) -> AsyncIterator[None]:
@@ -233,6 +268,16 @@ class PostgresDatabase:
     async def transaction(self) -> AsyncIterator[PostgresTransaction]:
         async with self._pool.acquire() as connection, connection.transaction():
             yield PostgresTransaction(connection)
+
+    async def run(self, writes: list[Write]) -> None:
+        if not writes:
+            return
+        async with self._pool.acquire() as connection, connection.transaction():
+            for write in writes:
+                status = await connection.execute(numbered(write.sql), *write.parameters)
+                if status.endswith(" 0") and write.if_missing is not None:
+                    missing = write.if_missing()
+                    await connection.execute(numbered(missing.sql), *missing.parameters)
 
     @asynccontextmanager
     async def person(self, user_id: int) -> AsyncIterator[None]:

@@ -9,13 +9,17 @@ can read. The payloads are the same bytes on either database.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bot.crypto import Cipher, WrongKeyError
-from bot.database import Database, Transaction, open_database, render_migration
+from bot.crypto import Cipher, WrongKeyError, to_json
+from bot.database import Database, Transaction, Write, open_database, render_migration
 from flows.dialogue.core import Changes, Due, Entry, FlowState, Safety, Settings, UserState
 
 log = logging.getLogger(__name__)
@@ -119,6 +123,10 @@ async def migrate(db: Database) -> None:
         log.info("database migrated to version %d", number)
 
 
+SEALED = frozenset({"settings", "safety", "suspended", "answers", "meta"})  # columns holding an encrypted payload
+BOOKKEEPING = frozenset({"last_update_id"})  # columns whose change alone leaves updated_at
+
+
 def _now() -> str:
     return _iso(datetime.now(timezone.utc))
 
@@ -126,6 +134,41 @@ def _now() -> str:
 def _iso(instant: datetime) -> str:
     """A UTC time as the columns hold it: ISO text, which sorts as time does."""
     return instant.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A person's record as the database holds it, payloads as plaintext JSON (never
+    written anywhere): what a save compares with, to write only the columns that changed."""
+
+    user: dict[str, Any]  # users' columns
+    flow: dict[str, Any] | None  # flow_state's columns, None: no practice in progress
+
+    @classmethod
+    def of(cls, state: UserState) -> _Stored:
+        """The record as `state` says it should now stand."""
+        user = {
+            "chat_id": state.chat_id,
+            "active": int(state.active),
+            "last_update_id": state.last_update_id,
+            "questions_asked": state.questions_asked,
+            "settings": to_json(vars(state.settings)),
+            "safety": None if state.safety == Safety() else to_json(vars(state.safety)),
+            "entries_made": state.entries_made,
+            "suspended": to_json([vars(f) for f in state.suspended]) if state.suspended else None,
+        }
+        flow = state.flow
+        if flow is None:
+            return cls(user, None)
+        meta = to_json({"started": flow.started, "risk": flow.risk})
+        return cls(user, {"flow": flow.name, "step": flow.step, "seq": flow.seq, "answers": to_json(flow.data), "meta": meta})
+
+
+def _flow_state(row: dict[str, Any] | None) -> FlowState | None:
+    if row is None:
+        return None
+    meta = json.loads(row["meta"]) if row["meta"] else {}
+    return FlowState(row["flow"], row["step"], row["seq"], json.loads(row["answers"]), **meta)
 
 
 class Storage:
@@ -189,6 +232,8 @@ class Storage:
     # ------------------------------------------------------------- per-person state
 
     async def load(self, user_id: int, chat_id: int) -> UserState:
+        """Their state. What was read is kept beside it (`state.stored`, the payloads as
+        plaintext JSON, never written anywhere) so that a save writes only what changed."""
         row = await self.db.fetchone(
             "SELECT u.chat_id, u.active, u.last_update_id, u.questions_asked, u.settings, u.safety,"
             " u.entries_made, u.suspended, f.flow, f.step, f.seq, f.answers, f.meta"
@@ -199,23 +244,31 @@ class Storage:
             return UserState(user_id, chat_id)
         (stored_chat, active, last_update_id, questions_asked, settings, safety, entries_made, suspended,
          flow, step, seq, answers, meta) = row
-        flow_state = (
-            FlowState(flow, step, seq, self._cipher.decrypt(answers), **(self._cipher.decrypt(meta) if meta else {}))
-            if flow
-            else None
+        unseal = self._unseal
+        stored = _Stored(
+            {
+                "chat_id": stored_chat, "active": active, "last_update_id": last_update_id,
+                "questions_asked": questions_asked, "settings": unseal(settings), "safety": unseal(safety),
+                "entries_made": entries_made, "suspended": unseal(suspended),
+            },
+            {"flow": flow, "step": step, "seq": seq, "answers": unseal(answers), "meta": unseal(meta)} if flow else None,
         )
         return UserState(
             user_id,
             stored_chat,
-            Settings.from_dict(self._cipher.decrypt(settings)),
-            flow_state,
+            Settings.from_dict(json.loads(stored.user["settings"])),
+            _flow_state(stored.flow),
             bool(active),
             last_update_id,
             questions_asked,
-            Safety.from_dict(self._cipher.decrypt(safety)) if safety else Safety(),
+            Safety.from_dict(json.loads(stored.user["safety"])) if safety else Safety(),
             entries_made=entries_made,
-            suspended=[FlowState(**f) for f in self._cipher.decrypt(suspended)] if suspended else [],
+            suspended=[FlowState(**f) for f in json.loads(stored.user["suspended"])] if suspended else [],
+            stored=stored,
         )
+
+    def _unseal(self, token: bytes | None) -> bytes | None:
+        return None if token is None else self._cipher.unseal(bytes(token))
 
     async def history(self, user_id: int) -> list[Entry]:
         """Every entry of theirs, newest first."""
@@ -247,21 +300,87 @@ class Storage:
 
     async def save(self, state: UserState) -> None:
         """Their record and the update's outbox (`state.changes`), in one transaction; the
-        outbox is then empty. An erasure stays asked for: a later save erases again."""
+        outbox is then empty. An erasure stays asked for: a later save erases again.
+
+        Only what changed since their record was loaded (or last saved) is written, and only
+        a changed payload is encrypted: a /help writes last_update_id and nothing else."""
         changes, state.changes = state.changes, Changes(erase=state.changes.erase)
         try:
-            async with self.db.transaction() as tx:
-                if changes.erase:
-                    await self._erase(tx, state)
-                else:
-                    await self._write(tx, state, changes)
+            if changes.erase:
+                writes, stored = self._erasure(state.user_id), None
+            else:
+                stored = _Stored.of(state)
+                before = state.stored if isinstance(state.stored, _Stored) else None
+                writes = self._writes(state.user_id, changes, stored, before, _now())
+            await self.db.run(writes)
         except BaseException:
             state.changes = changes  # nothing was saved: the outbox still holds it all
             raise
+        state.stored = stored
 
-    async def _write(self, db: Transaction, state: UserState, changes: Changes) -> None:
-        now = _now()
-        await db.execute(
+    def _writes(self, user_id: int, changes: Changes, after: _Stored, before: _Stored | None, now: str) -> list[Write]:
+        """What one save writes: the changed columns of their record, then the outbox."""
+        writes = self._user_writes(user_id, after.user, before.user if before else None, now)
+        writes += [
+            Write(
+                "INSERT INTO entries (user_id, id, kind, at, content) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (user_id, id) DO UPDATE SET content = excluded.content",
+                (user_id, entry.id, entry.kind, entry.at, self._cipher.encrypt(entry.data)),
+            )
+            for entry in changes.saves
+        ]
+        for entry_id in changes.forget:
+            writes.append(Write("DELETE FROM entries WHERE user_id = ? AND id = ?", (user_id, entry_id)))
+            writes.append(Write("DELETE FROM scheduled WHERE user_id = ? AND ref = ?", (user_id, entry_id)))
+        for kind, ref in changes.unschedule:  # no "? IS NULL": PostgreSQL cannot type a bare parameter
+            if ref is None:
+                writes.append(Write("DELETE FROM scheduled WHERE user_id = ? AND kind = ? AND status = 'due'", (user_id, kind)))
+            else:
+                writes.append(Write(
+                    "DELETE FROM scheduled WHERE user_id = ? AND kind = ? AND status = 'due' AND ref = ?", (user_id, kind, ref)
+                ))
+        # A key already used (sent, or still due) stays as it is: nothing goes out twice.
+        writes += [
+            Write(
+                "INSERT INTO scheduled (user_id, key, kind, ref, due_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (user_id, due.key, due.kind, due.ref, due.due_at),
+            )
+            for due in changes.schedule
+        ]
+        if changes.release_held is not None:  # they are back: what waited while they had blocked the bot is due
+            # again, or, if its time is long past, is missed (the tick marks it so)
+            writes.append(Write(
+                "UPDATE scheduled SET status = CASE WHEN due_at < ? THEN 'late' ELSE 'due' END"
+                " WHERE user_id = ? AND status = 'held'",
+                (_iso(changes.release_held - GRACE), user_id),
+            ))
+        writes += [
+            Write(
+                "INSERT INTO risk_events (user_id, at, content) VALUES (?, ?, ?)",
+                (user_id, event["at"], self._cipher.encrypt({"kinds": event["kinds"]})),
+            )
+            for event in changes.risk_events
+        ]
+        return writes + self._flow_writes(user_id, after.flow, before, now)
+
+    def _user_writes(self, user_id: int, row: dict[str, Any], before: dict[str, Any] | None, now: str) -> list[Write]:
+        """The users row: whole when it was never read, else only the columns that changed."""
+        whole = partial(self._whole_user, user_id, row, now)
+        return [whole()] if before is None else self._changed("users", user_id, row, before, now, whole)
+
+    def _flow_writes(self, user_id: int, row: dict[str, Any] | None, before: _Stored | None, now: str) -> list[Write]:
+        """The practice in progress: gone, unchanged, changed in some columns, or new."""
+        if row is None:
+            gone = before is None or before.flow is not None
+            return [Write("DELETE FROM flow_state WHERE user_id = ?", (user_id,))] if gone else []
+        whole = partial(self._whole_flow, user_id, row, now)
+        if before is None or before.flow is None:
+            return [whole()]
+        return self._changed("flow_state", user_id, row, before.flow, now, whole)
+
+    def _whole_user(self, user_id: int, row: dict[str, Any], now: str) -> Write:
+        values = {name: self._sealed(name, value) for name, value in row.items()}
+        return Write(
             "INSERT INTO users (user_id, chat_id, active, last_update_id, questions_asked, created_at,"
             " updated_at, settings, safety, entries_made, suspended) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, active = excluded.active,"
@@ -269,68 +388,38 @@ class Storage:
             " updated_at = excluded.updated_at, settings = excluded.settings, safety = excluded.safety,"
             " entries_made = excluded.entries_made, suspended = excluded.suspended",
             (
-                state.user_id,
-                state.chat_id,
-                int(state.active),
-                state.last_update_id,
-                state.questions_asked,
-                now,
-                now,
-                self._cipher.encrypt(state.settings.to_dict()),
-                None if state.safety == Safety() else self._cipher.encrypt(state.safety.to_dict()),
-                state.entries_made,
-                self._cipher.encrypt([vars(f) for f in state.suspended]) if state.suspended else None,
+                user_id, values["chat_id"], values["active"], values["last_update_id"], values["questions_asked"],
+                now, now, values["settings"], values["safety"], values["entries_made"], values["suspended"],
             ),
         )
-        for entry in changes.saves:
-            await db.execute(
-                "INSERT INTO entries (user_id, id, kind, at, content) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (user_id, id) DO UPDATE SET content = excluded.content",
-                (state.user_id, entry.id, entry.kind, entry.at, self._cipher.encrypt(entry.data)),
-            )
-        for entry_id in changes.forget:
-            await db.execute("DELETE FROM entries WHERE user_id = ? AND id = ?", (state.user_id, entry_id))
-            await db.execute("DELETE FROM scheduled WHERE user_id = ? AND ref = ?", (state.user_id, entry_id))
-        for kind, ref in changes.unschedule:
-            if ref is None:
-                await db.execute("DELETE FROM scheduled WHERE user_id = ? AND kind = ? AND status = 'due'", (state.user_id, kind))
-            else:
-                await db.execute(
-                    "DELETE FROM scheduled WHERE user_id = ? AND kind = ? AND status = 'due' AND ref = ?",
-                    (state.user_id, kind, ref),
-                )
-        for due in changes.schedule:
-            # A key already used (sent, or still due) stays as it is: nothing goes out twice.
-            await db.execute(
-                "INSERT INTO scheduled (user_id, key, kind, ref, due_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (state.user_id, due.key, due.kind, due.ref, due.due_at),
-            )
-        if changes.release_held is not None:  # they are back: what waited while they had blocked the bot is due again,
-            # or, if its time is long past, is missed (the tick marks it so)
-            await db.execute(
-                "UPDATE scheduled SET status = CASE WHEN due_at < ? THEN 'late' ELSE 'due' END"
-                " WHERE user_id = ? AND status = 'held'",
-                (_iso(changes.release_held - GRACE), state.user_id),
-            )
-        for event in changes.risk_events:
-            await db.execute(
-                "INSERT INTO risk_events (user_id, at, content) VALUES (?, ?, ?)",
-                (state.user_id, event["at"], self._cipher.encrypt({"kinds": event["kinds"]})),
-            )
-        if state.flow is None:
-            await db.execute("DELETE FROM flow_state WHERE user_id = ?", (state.user_id,))
-        else:
-            flow = state.flow
-            await db.execute(
-                "INSERT INTO flow_state (user_id, flow, step, seq, updated_at, answers, meta) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step,"
-                " seq = excluded.seq, updated_at = excluded.updated_at, answers = excluded.answers,"
-                " meta = excluded.meta",
-                (
-                    state.user_id, flow.name, flow.step, flow.seq, now, self._cipher.encrypt(flow.data),
-                    self._cipher.encrypt({"started": flow.started, "risk": flow.risk}),
-                ),
-            )
+
+    def _whole_flow(self, user_id: int, row: dict[str, Any], now: str) -> Write:
+        values = {name: self._sealed(name, value) for name, value in row.items()}
+        return Write(
+            "INSERT INTO flow_state (user_id, flow, step, seq, updated_at, answers, meta) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step,"
+            " seq = excluded.seq, updated_at = excluded.updated_at, answers = excluded.answers,"
+            " meta = excluded.meta",
+            (user_id, values["flow"], values["step"], values["seq"], now, values["answers"], values["meta"]),
+        )
+
+    def _changed(
+        self, table: str, user_id: int, row: dict[str, Any], before: dict[str, Any], now: str, whole: Callable[[], Write]
+    ) -> list[Write]:
+        """An UPDATE of only the columns of `row` that differ from `before`, encrypting only
+        those; should the row be gone, it is written whole instead."""
+        changed = [name for name, value in row.items() if value != before.get(name)]
+        if not changed:
+            return []
+        values = [self._sealed(name, row[name]) for name in changed]
+        if not set(changed) <= BOOKKEEPING:  # an update's id alone is not a change to their record
+            changed, values = [*changed, "updated_at"], [*values, now]
+        assignments = ", ".join(f"{name} = ?" for name in changed)
+        return [Write(f"UPDATE {table} SET {assignments} WHERE user_id = ?", (*values, user_id), if_missing=whole)]
+
+    def _sealed(self, column: str, value: Any) -> Any:
+        """A column's value as stored: an encrypted payload for the columns that hold one."""
+        return self._cipher.seal(value) if column in SEALED and value is not None else value
 
     async def risk_events(self, user_id: int) -> list[dict]:
         """When the bot gave a risk response, and for which kinds (never the words)."""
@@ -430,7 +519,10 @@ class Storage:
             (counts[table],) = await self.db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (user_id,))
         return counts
 
-    async def _erase(self, db: Transaction, state: UserState) -> None:
+    @staticmethod
+    def _erasure(user_id: int) -> list[Write]:
         """Every row about this person, gone (SQLite's secure_delete overwrites them)."""
-        for table in ("entries", "scheduled", "risk_events", "flow_state", "users"):
-            await db.execute(f"DELETE FROM {table} WHERE user_id = ?", (state.user_id,))
+        return [
+            Write(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+            for table in ("entries", "scheduled", "risk_events", "flow_state", "users")
+        ]

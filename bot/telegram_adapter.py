@@ -10,6 +10,7 @@ import logging
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from telegram import (
     Bot as TelegramApiBot,
@@ -36,7 +37,7 @@ from bot.scheduler import Ticker
 from bot.storage import Storage
 from flows.lib import markup
 from flows.lib.content import Content
-from flows.dialogue.core import Incoming, Reply, Timer
+from flows.dialogue.core import Button, Incoming, Reply, Timer
 from flows.dialogue.engine import GLOBAL, BotIdentity, Engine
 from flows.registry import REGISTRY
 
@@ -128,10 +129,15 @@ def _command(message: Message, bot_username: str) -> tuple[str, str] | None:
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
+    return _markup(reply.buttons) if reply.buttons else None
+
+
+@lru_cache(maxsize=1024)
+def _markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
+    """The same buttons (/help's, a menu's) make the same keyboard, which PTB never changes:
+    it is built once, not on every reply."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row] for row in reply.buttons]
+        [[InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row] for row in buttons]
     )
 
 

@@ -258,6 +258,9 @@ class UserState:
     extra: dict[str, Any] = field(default_factory=dict)  # more loaded for one command (an export)
     language: str = ""  # this update's language tag from their app (never stored): which countries first
     changes: Changes = field(default_factory=Changes)
+    # The store's own note of their record as it was read or last written (opaque here): a
+    # save writes only what changed since.
+    stored: Any = field(default=None, repr=False, compare=False)
 
     def next_question(self) -> int:
         self.questions_asked += 1

@@ -404,6 +404,10 @@ class Content:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            # Templates are checked at start-up and compiled once: no stat() of the file per
+            # render, and no cache to outgrow (an included template is compiled once too).
+            auto_reload=False,
+            cache_size=-1,
         )
         self.env.filters["country_name"] = places.country_name
         self.env.filters["timezone_label"] = places.timezone_label
@@ -432,7 +436,7 @@ class Content:
         self._data: dict[type[DataFile], DataFile] = {
             model: _model(model, root / model.path, _read_toml(root / model.path)) for model in _DATA_FILES
         }
-        self._check_templates()
+        self._templates = self._compile_templates()
 
     def of(self, model: type[_D]) -> _D:
         """The loaded, checked contents of a DataFile, e.g. `content.of(Activities)`."""
@@ -465,22 +469,29 @@ class Content:
                 raise ContentError(f"{path}: reminder_times: {time!r} is not a time like 08:30")
         return choices
 
-    def _check_templates(self) -> None:
+    def _compile_templates(self) -> dict[str, jinja2.Template]:
+        """Every template, compiled once (a syntax error names the file and the line)."""
+        templates = {}
         for name in self.env.list_templates(extensions=["html"]):
             try:
-                self.env.get_template(name)
+                templates[name.removesuffix(".html")] = self.env.get_template(name)
             except jinja2.TemplateSyntaxError as exc:
                 raise ContentError(f"templates/{name}, line {exc.lineno}: {exc.message}") from None
+        return templates
 
     def render(self, template: str, **variables: Any) -> str:
         """Render templates/<template>.html to Telegram HTML."""
         try:
-            return self.env.get_template(f"{template}.html").render(**variables).strip()
-        except jinja2.TemplateNotFound:
+            compiled = self._templates[template]
+        except KeyError:
             raise ContentError(f"templates/{template}.html is missing") from None
+        try:
+            return compiled.render(**variables).strip()
+        except jinja2.TemplateNotFound as exc:  # an include names a template that is not there
+            raise ContentError(f"templates/{exc.name} is missing (included by templates/{template}.html)") from None
 
     def has_template(self, template: str) -> bool:
-        return f"{template}.html" in self.env.list_templates(extensions=["html"])
+        return template in self._templates
 
     def has_button(self, key: str) -> bool:
         return key in self._buttons

@@ -1,0 +1,230 @@
+"""The lean hot path (issue 20): what one update must not redo. A save writes only what
+changed and encrypts only a payload that changed; templates are compiled once; /help's pages
+and a keyboard's buttons are made once. No timings: each test counts what was done (SQL
+statements run, payloads encrypted, templates read or rendered)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.storage import Storage
+from bot.telegram_adapter import keyboard
+from flows.dialogue.core import Button, Ctx, FlowState, Incoming, Reply, Settings, UserState
+from flows.dialogue.engine import Engine
+from flows.lib.content import HELP_GROUPS, Content
+from flows.practices import help
+from tests.conftest import FIXED_NOW, Chat
+
+
+class Watch:
+    """What a Storage does to the database and with the key while it is watched: the SQL
+    statements that write (no reads, no transaction control) and the payloads it encrypts."""
+
+    def __init__(self, storage: Storage, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.statements: list[str] = []
+        self.sealed: list[bytes] = []
+        cipher = storage._cipher
+        seal = cipher.seal
+
+        def counting_seal(plaintext: bytes) -> bytes:
+            self.sealed.append(plaintext)
+            return seal(plaintext)
+
+        monkeypatch.setattr(cipher, "seal", counting_seal)
+        self.storage = storage
+
+    async def __aenter__(self) -> Watch:
+        await self.storage.db._db.set_trace_callback(self._traced)  # SQLite's
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.storage.db._db.set_trace_callback(None)
+
+    def _traced(self, statement: str) -> None:
+        if re.match(r"\s*(INSERT|UPDATE|DELETE)", statement, re.I):
+            self.statements.append(" ".join(statement.split()))
+
+    def tables(self) -> list[str]:
+        """The tables written, in order, one per statement."""
+        return [re.search(r"(?:INTO|UPDATE|FROM)\s+(\w+)", s, re.I).group(1) for s in self.statements]
+
+
+async def raw(storage: Storage, sql: str, *params: object) -> list[tuple]:
+    return [tuple(row) for row in await storage.db.fetchall(sql, params)]
+
+
+async def kept(storage: Storage, user_id: int = 7) -> UserState:
+    """A person with settings, a safety plan and a practice in progress, saved and loaded back."""
+    state = UserState(
+        user_id, user_id, Settings(consent=True, country="PT", timezone="Europe/Lisbon", reminder="21:45"),
+        FlowState("thought", "situation", 3, {"quick": False}, started=3), last_update_id=10,
+    )
+    state.safety.plan = {"reasons": "My sister"}
+    await storage.save(state)
+    return await storage.load(user_id, user_id)
+
+
+async def test_an_unchanged_record_is_neither_encrypted_nor_written_again(storage: Storage, monkeypatch):
+    state = await kept(storage)
+    blobs = await raw(storage, "SELECT settings, safety FROM users WHERE user_id = 7")
+    async with Watch(storage, monkeypatch) as watch:
+        await storage.save(state)
+    assert watch.statements == [] and watch.sealed == []
+    assert await raw(storage, "SELECT settings, safety FROM users WHERE user_id = 7") == blobs
+
+
+async def test_a_new_update_id_alone_writes_that_one_column(storage: Storage, monkeypatch):
+    state = await kept(storage)
+    state.last_update_id = 11
+    async with Watch(storage, monkeypatch) as watch:
+        await storage.save(state)
+    assert watch.sealed == []
+    assert watch.statements == ["UPDATE users SET last_update_id = 11 WHERE user_id = 7"]
+    assert (await storage.load(7, 7)).last_update_id == 11
+
+
+async def test_a_changed_setting_is_written_and_only_it_is_encrypted(storage: Storage, monkeypatch):
+    state = await kept(storage)
+    state.settings.reminder = "08:15"
+    state.settings.lessons_read.append("thinking_traps")  # a change inside a list counts too
+    async with Watch(storage, monkeypatch) as watch:
+        await storage.save(state)
+    assert watch.tables() == ["users"] and len(watch.sealed) == 1
+    assert "settings = " in watch.statements[0] and "safety" not in watch.statements[0]
+    loaded = await storage.load(7, 7)
+    assert loaded.settings.reminder == "08:15" and loaded.settings.lessons_read == ["thinking_traps"]
+    assert loaded.safety.plan == {"reasons": "My sister"} and loaded.flow == state.flow
+
+
+async def test_a_step_writes_the_practice_and_leaves_the_settings_alone(storage: Storage, monkeypatch):
+    state = await kept(storage)
+    assert state.flow is not None
+    state.flow.step, state.flow.seq = "thought", 4
+    state.flow.data["situation"] = "A meeting moved"
+    state.questions_asked = 4
+    async with Watch(storage, monkeypatch) as watch:
+        await storage.save(state)
+    assert watch.tables() == ["users", "flow_state"]
+    assert len(watch.sealed) == 1  # the answers; not the settings, the safety plan or the practice's meta
+    loaded = await storage.load(7, 7)
+    assert loaded.flow == state.flow and loaded.questions_asked == 4
+
+
+async def test_a_practice_ending_is_deleted_once_and_none_is_not_deleted_again(storage: Storage, monkeypatch):
+    state = await kept(storage)
+    state.flow = None
+    async with Watch(storage, monkeypatch) as watch:
+        await storage.save(state)
+        assert watch.tables() == ["flow_state"]
+        await storage.save(state)
+    assert watch.tables() == ["flow_state"]
+    assert (await storage.load(7, 7)).flow is None
+
+
+async def test_a_practice_started_again_is_written_whole(storage: Storage):
+    state = await kept(storage)
+    state.flow = None
+    await storage.save(state)
+    state.flow = FlowState("mood", "score", 5, {}, started=5)
+    await storage.save(state)
+    assert (await storage.load(7, 7)).flow == state.flow
+
+
+async def test_a_record_gone_since_it_was_read_is_written_whole(storage: Storage):
+    state = await kept(storage)
+    async with storage.db.transaction() as tx:
+        await tx.execute("DELETE FROM users WHERE user_id = 7")  # flow_state goes with it
+    state.last_update_id = 12
+    state.flow.seq = 4  # type: ignore[union-attr]
+    await storage.save(state)
+    loaded = await storage.load(7, 7)
+    assert loaded.last_update_id == 12 and loaded.settings == state.settings and loaded.flow == state.flow
+
+
+async def test_a_failed_save_is_written_in_full_by_the_next(storage: Storage, monkeypatch):
+    state = await kept(storage)
+    state.settings.country = "ES"
+    state.changes.risk_events.append({"at": "2026-11-24T12:00:00+00:00", "kinds": ["suicidal"]})
+    cipher, encrypt = storage._cipher, storage._cipher.encrypt
+
+    def failing(value):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cipher, "encrypt", failing)
+    with pytest.raises(OSError):
+        await storage.save(state)
+    monkeypatch.setattr(cipher, "encrypt", encrypt)
+    await storage.save(state)
+    assert (await storage.load(7, 7)).settings.country == "ES"
+    assert len(await storage.risk_events(7)) == 1
+
+
+def seen(update_id: int, user_id: int = 42) -> str:
+    """The one write a /help needs: its update id, saved with their state (not as it is read:
+    an update whose answer never got saved is answered again when Telegram resends it)."""
+    return f"UPDATE users SET last_update_id = {update_id} WHERE user_id = {user_id}"
+
+
+async def test_help_writes_only_the_update_id(chat: Chat, storage: Storage, monkeypatch):
+    await chat.send("/start")
+    async with Watch(storage, monkeypatch) as watch:
+        await chat.send("/help")
+    assert watch.statements == [seen(chat.next_update_id)] and watch.sealed == []
+
+
+async def test_help_inside_a_practice_leaves_the_practice_unwritten(chat: Chat, storage: Storage, monkeypatch):
+    await chat.send("/thought")
+    async with Watch(storage, monkeypatch) as watch:
+        await chat.send("/help")
+    assert watch.statements == [seen(chat.next_update_id)] and watch.sealed == []
+
+
+async def test_a_thought_step_encrypts_only_its_answers(chat: Chat, storage: Storage, monkeypatch):
+    await chat.send("/thought")
+    await chat.press("Full record")
+    async with Watch(storage, monkeypatch) as watch:
+        await chat.send("A meeting at work was moved without a reason")
+    assert watch.tables() == ["users", "flow_state"]  # the update id and the question's number; the step and answers
+    assert len(watch.sealed) == 1
+
+
+async def test_a_repeated_update_is_ignored_and_writes_nothing(engine: Engine, storage: Storage, monkeypatch):
+    await engine.handle(Incoming(5, 5, "command", command="help", update_id=100))
+    async with Watch(storage, monkeypatch) as watch:
+        assert await engine.handle(Incoming(5, 5, "command", command="help", update_id=100)) == []
+        assert await engine.handle(Incoming(5, 5, "command", command="help", update_id=99)) == []
+    assert watch.statements == []
+    assert (await storage.load(5, 5)).last_update_id == 100
+
+
+def test_templates_are_compiled_once_and_never_read_again(content: Content, monkeypatch):
+    def read_again(*args):
+        raise AssertionError("a template was read from disk after start-up")
+
+    monkeypatch.setattr(content.env.loader, "get_source", read_again)
+    text = content.render("general/help", commands=content.commands[:2])
+    assert content.commands[0].name in text
+    content.env.get_template("beliefs/_quote.html")  # what an {% include %} does when it renders
+
+
+def test_help_pages_are_made_once_not_on_every_help(content: Content, monkeypatch):
+    ctx = Ctx.bare(content, FIXED_NOW)
+
+    def pages() -> list[list[Reply]]:
+        return [help.show(ctx, ""), *(help.press_group(ctx, group).replies for group in HELP_GROUPS[1:])]
+
+    made = pages()
+
+    def render_again(*args, **variables):
+        raise AssertionError("a /help page was rendered again")
+
+    monkeypatch.setattr(content, "render", render_again)
+    assert pages() == made
+
+
+def test_the_same_buttons_make_one_keyboard():
+    buttons = ((Button("More practices", data="g:help:practices"), Button("Settings", data="g:help:settings")),)
+    assert keyboard(Reply("one", buttons)) is keyboard(Reply("two", buttons))
+    assert keyboard(Reply("none")) is None
