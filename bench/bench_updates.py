@@ -5,7 +5,9 @@
 Both bots run as separate processes, started the way an operator starts them, each against
 its own in-process fake Bot API (tests/fake_telegram.py), with the same
 AIORateLimiter(max_retries=3) and concurrent_updates(64). 100 chats send updates at a
-steady rate, in rounds of one update per chat. Two loads, each on the echo bot, then on ours:
+steady rate, in rounds of one update per chat. The two bots run side by side, their updates
+interleaved (the echo's, then ours half an interval later), so that whatever else a shared
+machine does weighs on both figures of a ratio alike. Two loads:
 
   - /help at 25 updates a second: every update is "/help".
   - a thought-record step at 12 updates a second: every update is a typed answer that moves a
@@ -24,7 +26,7 @@ For each load and bot it reports:
     PTB, HTTP and the same AIORateLimiter; the ratio is what our engine, storage and
     templates add.
   - reply latency p50/p95: from the moment the update is queued at the fake server to the
-    moment the last message answering it reaches the server.
+    moment the last message sent in answer reaches the server (a step may send two or three).
 It checks that every measured update got its reply, that the fakes answered no error, that
 neither bot logged one, and that each of our records stands on the step its answers lead to.
 Targets (issue 20): CPU ours/echo at most 1.25 for /help and 2.0 for a step; p95 at most
@@ -44,7 +46,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,12 +69,13 @@ P95_MARGIN_MS = 10.0
 FULL = "full"  # the thought record's full version (its mode button's value)
 
 # The full thought record answered by typing: (the step the words answer, the words). Each
-# moves the record on by one step; the last ends it.
+# moves the record on by one step; the last ends it. Each chat's thought is its own ({chat}),
+# as people's are: nothing learnt from one person's thought serves another's.
 ANSWERS = (
     ("situation", "My manager moved our one-to-one to Friday without saying why"),
     ("emotions", "anxious"),
     ("intensity", "70"),
-    ("thought", "My boss is going to fire me"),
+    ("thought", "My boss is going to fire me, thought number {chat}"),
     ("belief", "80"),
     ("traps", "not sure"),
     ("evidence_for", "Two people were let go last month and nobody warned them"),
@@ -224,14 +229,14 @@ class StepLoad:
     def text(self, chat: int) -> str:
         _, words = ANSWERS[self.answered[chat]]
         self.answered[chat] += 1
-        return words
+        return words.format(chat=chat)
 
     def problems(self) -> list[str]:
         """Each of our records stands on the step its answers lead to (read from the columns
         storage keeps in the clear): every answer was a real step."""
         if not self.bot.ours:
             return []
-        with sqlite3.connect(self.bot.database) as db:
+        with closing(sqlite3.connect(self.bot.database)) as db:
             reached = dict(db.execute("SELECT user_id, step FROM flow_state WHERE flow = 'thought'").fetchall())
         wrong = []
         for chat, answered in self.answered.items():
@@ -282,6 +287,7 @@ def figures(load: Load, updates: int, cpu: float) -> dict:
     load.bot.sent.clear()
     return {
         "load": load.name,
+        "rate": load.rate,
         "bot": load.bot.name,
         "updates": updates,
         "missing": missing,
@@ -335,10 +341,10 @@ def problems(bot: Bot, results: list[dict]) -> list[str]:
 
 def report(results: list[dict], seconds: float) -> None:
     print(f"CBT Companion against a bare PTB echo bot: {CHATS} chats, {seconds:.0f} s per load and bot "
-          f"(Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
+          f"({date.today()}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)")
     print(f"{'load':<31}{'bot':<22}{'updates':>8}{'CPU ms/update':>15}{'p50 ms':>9}{'p95 ms':>9}")
-    for r, rate in zip(results, (HELP_RATE, HELP_RATE, STEP_RATE, STEP_RATE)):
-        load = f"{r['load']} at {rate:.0f}/s"
+    for r in results:
+        load = f"{r['load']} at {r['rate']:.0f}/s"
         print(f"{load:<31}{r['bot']:<22}{r['updates']:>8}{r['cpu_ms_per_update']:>15.2f}"
               f"{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}")
     for kind in (HelpLoad, StepLoad):

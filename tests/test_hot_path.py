@@ -1,6 +1,6 @@
 """The lean hot path (issue 20): what one update must not redo. A save writes only what
-changed and encrypts only a payload that changed; templates are compiled once; /help's pages
-and a keyboard's buttons are made once. No timings: each test counts what was done (SQL
+changed and encrypts only a payload that changed; templates are compiled once; /help's pages,
+a keyboard's buttons and a thought's ranking of thinking traps are made once. No timings: each test counts what was done (SQL
 statements run, payloads encrypted, templates read or rendered)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from bot.telegram_adapter import keyboard
 from flows.dialogue.core import Button, Ctx, FlowState, Incoming, Reply, Settings, UserState
 from flows.dialogue.engine import Engine
 from flows.lib.content import HELP_GROUPS, Content
-from flows.practices import help
+from flows.practices import help, thought
 from tests.conftest import FIXED_NOW, Chat
 
 
@@ -228,3 +228,16 @@ def test_the_same_buttons_make_one_keyboard():
     buttons = ((Button("More practices", data="g:help:practices"), Button("Settings", data="g:help:settings")),)
     assert keyboard(Reply("one", buttons)) is keyboard(Reply("two", buttons))
     assert keyboard(Reply("none")) is None
+
+
+def test_a_thought_is_ranked_once_for_its_traps_question_and_its_words_are_not_kept(content: Content, monkeypatch):
+    state = UserState(1, 1, flow=FlowState("thought", "traps", 5, {"thought": "Everyone at work will laugh at me, 1291"}))
+    ctx = Ctx(state, state.flow.data, content, FIXED_NOW)  # type: ignore[union-attr]
+    ranker = content.trap_ranker
+    scored: list[str] = []
+    probabilities = ranker.probabilities
+    monkeypatch.setattr(ranker, "probabilities", lambda text: scored.append(text) or probabilities(text))
+    for _ in range(3):  # the question's buttons and words, then a tap on a trap and the question again
+        thought.trap_options(ctx), thought.trap_variables(ctx)
+    assert len(scored) == 1
+    assert not any(isinstance(part, str) and "laugh" in part for key in ranker._ranked for part in key)

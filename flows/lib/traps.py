@@ -13,6 +13,7 @@ shows the traps in the order people meet them most, and does not call them "most
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import numpy as np
 from flows.lib.risk_model import features, read_model_files
 
 NO_TRAP = "none"
+RANKINGS_KEPT = 256  # thoughts whose ranking is remembered (see TrapRanker.rank)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class TrapRanker:
         self.fallback = tuple(card["fallback_order"])  # the commonest traps first
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
+        self._ranked: dict[tuple[bytes, tuple[str, ...] | None], Ranking] = {}
         if self.weights.shape != (2**self.bits, len(self.labels)) or NO_TRAP not in self.labels:
             raise ValueError(f"trap model weights have shape {self.weights.shape}, expected {(2**self.bits, len(self.labels))}")
 
@@ -58,7 +61,19 @@ class TrapRanker:
         return {label: float(p) for label, p in zip(self.labels, exp / exp.sum())}
 
     def rank(self, text: str, trap_ids: tuple[str, ...] | None = None) -> Ranking:
-        """Every trap (those of `trap_ids`, if given), likeliest first."""
+        """Every trap (those of `trap_ids`, if given), likeliest first.
+
+        The traps question ranks the same thought for its buttons and its words, and again
+        on every tap: a ranking is kept for the last RANKINGS_KEPT thoughts, by a digest of
+        the words (the words themselves are not kept)."""
+        key = (hashlib.blake2b(text.encode(), digest_size=16).digest(), trap_ids)
+        ranking = self._ranked.pop(key, None) or self._rank(text, trap_ids)
+        self._ranked[key] = ranking  # the most recent last
+        if len(self._ranked) > RANKINGS_KEPT:
+            del self._ranked[next(iter(self._ranked))]
+        return ranking
+
+    def _rank(self, text: str, trap_ids: tuple[str, ...] | None) -> Ranking:
         wanted = trap_ids or tuple(label for label in self.labels if label != NO_TRAP)
         probs = self.probabilities(text)
         if not probs:
