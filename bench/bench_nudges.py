@@ -231,7 +231,7 @@ def wait_for_the_drain(fake: FakeTelegram, prompts: int, quiet: float = 10.0) ->
             last, since = count, time.monotonic()
         elif time.monotonic() - since > quiet:
             return
-        time.sleep(0.2)
+        time.sleep(1.0)  # a look costs the fake's thread time: not too often
 
 
 def rss_peak_mb(pid: int) -> float:
