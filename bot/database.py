@@ -15,6 +15,7 @@ import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
+import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,9 @@ class SqliteTransaction:
             return list(await cursor.fetchall())
 
 
+_NOTHING = contextlib.nullcontext()  # an async context manager that does nothing
+
+
 class SqliteDatabase:
     """One connection, WAL, one process. Writes from concurrent updates are serialised by
     a lock: a rollback or a commit would otherwise take another's half-written transaction
@@ -138,12 +142,11 @@ class SqliteDatabase:
         return cls(db)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._db.execute_fetchall(sql, params)  # one trip to the database's thread, not three
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._db.execute_fetchall(sql, params))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTransaction]:
@@ -163,9 +166,8 @@ class SqliteDatabase:
             async with self._writing:
                 await self._db._execute(_apply, self._db._conn, writes)
 
-    @asynccontextmanager
-    async def person(self, user_id: int) -> AsyncIterator[None]:
-        yield  # one process: the engine's own lock is enough
+    def person(self, user_id: int) -> contextlib.nullcontext:
+        return _NOTHING  # one process: the engine's own lock is enough
 
     async def lead(self) -> bool:
         return True  # one process

@@ -50,8 +50,11 @@ class Pacer:
     real seconds, whatever time the engine's clock says it is."""
 
     def __init__(self, rate: float = RATE, chat_gap: float = CHAT_GAP,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, even: bool = True) -> None:
+        """`even`: never closer than 1/`rate` apart (the drain's own pace); without it, only
+        at most `rate` in any second (a reply's two or three messages go together)."""
         self.rate = rate
+        self.even = even
         self.chat_gap = chat_gap
         self.clock = clock
         self._started: deque[float] = deque()  # when each send of the last second started
@@ -77,7 +80,7 @@ class Pacer:
         while started and started[0] <= now - 1.0:
             started.popleft()
         ready = self._chat_next.get(chat_id, 0.0)
-        if started:
+        if started and self.even:
             ready = max(ready, started[-1] + 1.0 / self.rate)
         if len(started) + messages > self.rate:
             ready = max(ready, started[len(started) + messages - int(self.rate) - 1] + 1.0)

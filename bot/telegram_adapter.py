@@ -6,6 +6,7 @@ keyboards, rate limiting); the dialogue itself is the engine's.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 from collections import OrderedDict
@@ -255,10 +256,11 @@ class TelegramAdapter:
     async def send(self, bot: TelegramApiBot, chat_id: int, replies: list[Reply], source: int | None = None) -> bool:
         """Send replies in order, a reply with `edit` replacing `source` (the message the
         input came from); False if the person has blocked the bot."""
+        closing = None
         try:
-            if replies:
+            if replies:  # the answered question's keyboard closes while the reply goes (one round trip, not two)
                 edits = source if any(r.edit for r in replies) else None
-                await self._close_open_question(bot, chat_id, keep=edits)
+                closing = asyncio.create_task(self._close_open_question(bot, chat_id, keep=edits))
             for reply in replies:
                 if reply.document is not None:
                     document = InputFile(await reply.document.data(), filename=reply.document.filename)
@@ -273,8 +275,13 @@ class TelegramAdapter:
                     self._open_question[chat_id] = shown
                 if reply.after is not None:
                     self._start_timer(chat_id, reply.after, shown)
+            if closing is not None:
+                await closing
         except Forbidden:
             return False
+        finally:
+            if closing is not None and not closing.done():
+                closing.cancel()
         return True
 
     async def _send_text(self, bot: TelegramApiBot, chat_id: int, reply: Reply) -> int:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 from typing import Protocol
@@ -164,7 +164,7 @@ class Engine(SafetyDetour):
             replies = self._group_chat(incoming)
             await deliver(replies)
             return replies
-        async with self._one_at_a_time(incoming.user_id):
+        async with self._lock(incoming.user_id), self.store.person(incoming.user_id):
             state = await self.store.load(incoming.user_id, incoming.chat_id)
             if (
                 incoming.update_id is not None
@@ -209,7 +209,7 @@ class Engine(SafetyDetour):
         if scheduled is None:
             log.warning("nothing sends scheduled rows of kind %s", due.kind)
             return []
-        async with self._one_at_a_time(user_id):
+        async with self._lock(user_id), self.store.person(user_id):
             state = await self.store.load(user_id, chat_id)
             await self._load_what_it_reads(state, scheduled.reads, due)
             replies = self._backed_off(state, due) if scheduled.stop else scheduled.send(self._ctx(state), due)
@@ -225,7 +225,7 @@ class Engine(SafetyDetour):
         scheduled = self.registry.scheduled.get(due.kind)
         if scheduled is None:
             return
-        async with self._one_at_a_time(user_id):
+        async with self._lock(user_id), self.store.person(user_id):
             state = await self.store.load(user_id, chat_id)
             await self._load_what_it_reads(state, scheduled.reads, due)
             scheduled.missed(self._ctx(state), due)
@@ -268,19 +268,14 @@ class Engine(SafetyDetour):
 
     async def current_prompt(self, user_id: int, chat_id: int) -> list[Reply]:
         """The question the person is on, if any: for picking up after an error or a restart."""
-        async with self._one_at_a_time(user_id):
+        async with self._lock(user_id), self.store.person(user_id):
             state = await self.store.load(user_id, chat_id)
             return self._current_prompt(state)
 
-    @asynccontextmanager
-    async def _one_at_a_time(self, user_id: int) -> AsyncIterator[None]:
-        """One input for this person at a time: in this process (a lock), and across the
-        processes sharing a PostgreSQL database (the store's lock, held inside ours so that
-        this process asks the database once per person at a time)."""
-        async with self._lock(user_id), self.store.person(user_id):
-            yield
-
     def _lock(self, user_id: int) -> asyncio.Lock:
+        """One input for this person at a time in this process; across the processes sharing
+        a PostgreSQL database the store's lock (`store.person`, taken inside this one) does
+        the same, so this process asks the database once per person at a time."""
         lock = self._locks.get(user_id)
         if lock is None:
             lock = self._locks[user_id] = asyncio.Lock()
