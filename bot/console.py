@@ -116,7 +116,8 @@ async def run_console(
     # The same tick as in Telegram: what fell due while it was closed (within the grace
     # window) is printed at once, and what falls due while it runs, when it does.
     ticker = await Ticker.resuming(storage, console.engine, lambda chat_id, replies: console.show(replies))
-    await ticker.drain()
+    if await ticker.lead():  # what a stopped console claimed and never tried is due again
+        await ticker.drain()
     ticking = asyncio.create_task(_tick_forever(ticker))
     try:
         interactive = stdin.isatty()
@@ -139,4 +140,5 @@ async def run_console(
 async def _tick_forever(ticker: Ticker) -> None:
     while True:
         await asyncio.sleep(TICK)
-        await ticker.drain()  # one person: a drain is short, and waiting for it keeps ticks apart
+        if await ticker.lead():
+            await ticker.drain()  # one person: a drain is short, and waiting for it keeps ticks apart

@@ -122,13 +122,13 @@ class Ticker:
     async def tick(self) -> None:
         """The job every TICK seconds: if this process leads the scheduler, note that it is
         alive, and start a drain unless one is running. Returns at once."""
-        if not await self._leading():
+        if not await self.lead():
             return
         await self._beat()
         if not self._stopping and (self._drain is None or self._drain.done()):
             self._drain = asyncio.create_task(self.drain(), name="drain")
 
-    async def _leading(self) -> bool:
+    async def lead(self) -> bool:
         """Of the processes sharing one database, one sends (the store decides which, and
         another takes over within a tick when it dies). A process that has just taken over
         goes on from the last leader's beat: what fell due while it led waited in the queue.
@@ -141,7 +141,8 @@ class Ticker:
             return False
         if not self._led:
             self._led = True
-            log.info("this process leads the scheduler")
+            # Worth a line where several processes share the database; one process always leads.
+            log.log(logging.INFO if self.storage.dialect != "sqlite" else logging.DEBUG, "this process leads the scheduler")
             self.last_beat = await self.storage.last_beat() or self.last_beat
             requeued = await self.storage.requeue_claimed()
             if requeued:
