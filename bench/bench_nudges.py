@@ -49,6 +49,7 @@ from bot.storage import Storage  # noqa: E402
 from flows.dialogue.engine import Engine  # noqa: E402
 from flows.lib.content import Content  # noqa: E402
 from flows.registry import REGISTRY  # noqa: E402
+from tests.e2e import bot_process_env  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 from tests.seed import PROMPT, moods, settings  # noqa: E402
 
@@ -252,15 +253,7 @@ async def drain(people: int, prompts: int, latency: float, place: Place) -> dict
     with FakeTelegram(token=TOKEN, latency=latency, flood_control=True) as fake:
         for chat in range(1, due_people + 1):
             fake.add_private_chat(chat)
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": fake.base_url,
-            "DATABASE_URL": place.database_url(url, path),
-            "DATA_ENCRYPTION_KEY": key,
-            "LOG_LEVEL": "WARNING",
-        }
+        env = bot_process_env(TOKEN, fake.base_url, place.database_url(url, path), key)
         process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, cwd=place.work)
         try:
             fake.wait_for(lambda: fake.count("sendMessage") >= 1, timeout=120, what="the first prompt")

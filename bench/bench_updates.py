@@ -56,6 +56,7 @@ sys.path.insert(0, str(ROOT))
 
 from cryptography.fernet import Fernet  # noqa: E402
 
+from tests.e2e import bot_process_env  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 
 TOKEN = "424242:bench-token"
@@ -155,15 +156,7 @@ def start(name: str, command: list[str], data_dir: Path, ours: bool) -> Bot:
     fake = FakeTelegram(token=TOKEN).start()
     for chat in range(1, CHATS + 1):
         fake.add_private_chat(chat)
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_URL": fake.base_url,
-        "DATABASE_URL": f"sqlite:///{data_dir}/bench.db",
-        "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = bot_process_env(TOKEN, fake.base_url, f"sqlite:///{data_dir}/bench.db", Fernet.generate_key().decode())
     with (data_dir / "bot.log").open("wb") as log:
         process = subprocess.Popen(command, env=env, cwd=data_dir, stdout=log, stderr=subprocess.STDOUT)
     fake.wait_for(lambda: fake.pending_polls, timeout=60, what=f"{name} to start polling")

@@ -115,8 +115,8 @@ async def run_console(
         await console.say(Incoming(CONSOLE_USER, CONSOLE_USER, "command", command="start"))
     # The same tick as in Telegram: what fell due while it was closed (within the grace
     # window) is printed at once, and what falls due while it runs, when it does.
-    ticker = await Ticker.resuming(storage, console.engine, lambda chat_id, replies: console.show(replies))
-    if await ticker.lead():  # what a stopped console claimed and never tried is due again
+    ticker = Ticker(storage, console.engine, lambda chat_id, replies: console.show(replies))
+    if await ticker.lead():  # from the last beat; what a stopped console claimed and never tried is due again
         await ticker.drain()
     ticking = asyncio.create_task(_tick_forever(ticker))
     try:

@@ -11,13 +11,14 @@ the scheduler. Migrations are written once too and rendered for each (`render_mi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
-import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -108,8 +109,7 @@ class SqliteTransaction:
         await self._db.executemany(sql, rows)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._db.execute_fetchall(sql, params))  # one trip to the database's thread
 
 
 _NOTHING = contextlib.nullcontext()  # an async context manager that does nothing
@@ -201,6 +201,7 @@ _LEADER_LOCK_HELD = (
 ).format(*LEADER_LOCK)
 
 
+@lru_cache(maxsize=1024)  # the same few statements, over and over: rewritten once each
 def numbered(sql: str) -> str:
     """`?` placeholders as PostgreSQL's `$1, $2, ...` (our SQL has no `?` in strings)."""
     count = iter(range(1, 10_000))
@@ -393,7 +394,8 @@ class PostgresDatabase:
 
 
 async def open_database(url: str | None, path: Path) -> Database:
-    """PostgreSQL when `url` is a postgresql:// address, else the SQLite file at `path`."""
-    if url and url.startswith(("postgresql://", "postgres://")):
+    """PostgreSQL at `url` (DATABASE_URL when it names PostgreSQL: config.postgres_url_from),
+    else the SQLite file at `path`."""
+    if url:
         return await PostgresDatabase.open(url)
     return await SqliteDatabase.open(path)

@@ -96,16 +96,15 @@ class Ticker:
         *,
         in_flight: int = IN_FLIGHT,
         pacer: Pacer | None = None,
-        last_beat: datetime | None = None,
     ) -> None:
-        """`last_beat`: when a scheduler last beat before this one (None: unknown, as on a
-        first start, so whatever fell due before this one's first beat was missed time)."""
         self.storage = storage
         self.engine = engine
         self.send = send
         self.in_flight = in_flight
         self.pacer = pacer or Pacer()
-        self.last_beat = last_beat
+        # When a scheduler last beat (None: unknown, so whatever fell due before this one's
+        # first beat was missed time). Taking the lead reads the last leader's.
+        self.last_beat: datetime | None = None
         # The last stretch with no scheduler running: from down_since (None: unknown) to back_at.
         self.down_since: datetime | None = None
         self.back_at: datetime | None = None
@@ -113,11 +112,6 @@ class Ticker:
         self._drain: asyncio.Task[int] | None = None
         self._stopping = False
         self._led = False
-
-    @classmethod
-    async def resuming(cls, storage: Storage, engine: Engine, send: Send, **options) -> Ticker:
-        """A ticker for a process starting now, told when the last one was last alive."""
-        return cls(storage, engine, send, last_beat=await storage.last_beat(), **options)
 
     async def tick(self) -> None:
         """The job every TICK seconds: if this process leads the scheduler, note that it is

@@ -37,6 +37,7 @@ class Claimed:
     due: Due
     late: bool = False
 
+
 # Append only: each entry moves the schema one version up (PRAGMA user_version).
 MIGRATIONS: list[str] = [
     """
@@ -185,7 +186,7 @@ class Storage:
         db = await open_database(url, path)
         try:
             store = cls(db, cipher)
-            await store._migrate()
+            await migrate(db)
             await store._check_key()
         except BaseException:
             await db.close()
@@ -206,9 +207,6 @@ class Storage:
     async def lead(self) -> bool:
         """Does this process send the scheduled rows? (One process of those sharing the database.)"""
         return await self.db.lead()
-
-    async def _migrate(self) -> None:
-        await migrate(self.db)
 
     async def _check_key(self) -> None:
         row = await self.db.fetchone("SELECT value FROM meta WHERE key = 'key_check'")
@@ -275,7 +273,7 @@ class Storage:
         rows = await self.db.fetchall(
             "SELECT id, kind, at, content FROM entries WHERE user_id = ? ORDER BY at DESC, id DESC", (user_id,)
         )
-        return [Entry(entry_id, kind, at, self._cipher.decrypt(content)) for entry_id, kind, at, content in rows]
+        return self._entries(rows)
 
     async def entries(self, user_id: int, ids: tuple[int, ...] = (), kinds: tuple[str, ...] = (),
                       since: datetime | None = None) -> list[Entry]:
@@ -295,8 +293,11 @@ class Storage:
                 (user_id, *kinds, _iso(since)),
             )
         unique = {entry_id: (entry_id, kind, at, content) for entry_id, kind, at, content in rows}
-        newest_first = sorted(unique.values(), key=lambda row: (row[2], row[0]), reverse=True)
-        return [Entry(entry_id, kind, at, self._cipher.decrypt(content)) for entry_id, kind, at, content in newest_first]
+        return self._entries(sorted(unique.values(), key=lambda row: (row[2], row[0]), reverse=True))
+
+    def _entries(self, rows: list) -> list[Entry]:
+        """Rows of (id, kind, at, content) as entries, their words decrypted."""
+        return [Entry(entry_id, kind, at, self._cipher.decrypt(content)) for entry_id, kind, at, content in rows]
 
     async def save(self, state: UserState) -> None:
         """Their record and the update's outbox (`state.changes`), in one transaction; the

@@ -192,7 +192,7 @@ class TelegramAdapter:
         groups = [BotCommand(c.name, c.menu) for c in self.content.commands if c.groups]
         await application.bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
         await application.bot.set_my_commands(groups, scope=BotCommandScopeAllGroupChats())
-        self.ticker = await Ticker.resuming(
+        self.ticker = Ticker(
             self.storage, self.engine, lambda chat_id, replies: self.send(application.bot, chat_id, replies)
         )
         assert application.job_queue is not None, "install python-telegram-bot[job-queue]"

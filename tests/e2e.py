@@ -4,6 +4,7 @@ real HTTP against the fake Bot API on 127.0.0.1, driven as a person would."""
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,23 @@ from flows.registry import REGISTRY
 from tests.fake_telegram import FakeTelegram
 
 TOKEN = "123456:TEST-token-for-the-fake"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bot_process_env(token: str, api_url: str, database_url: str, key: str, log_level: str = "WARNING",
+                    **more: str) -> dict[str, str]:
+    """The environment for `python -m bot` (or the echo bot) as a separate process against
+    a fake Bot API, as an operator would set it; `more` adds settings (WEBHOOK_URL=...)."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_URL": api_url,
+        "DATABASE_URL": database_url,
+        "DATA_ENCRYPTION_KEY": key,
+        "LOG_LEVEL": log_level,
+        **more,
+    }
 WAIT = 10.0  # seconds; only ever reached when a test is about to fail
 
 

@@ -5,7 +5,9 @@ engine would take longer than what is measured."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+from bot.crypto import Cipher
 from bot.storage import Storage
 from flows.dialogue.core import Due, Entry, Settings, UserState
 from flows.lib import schedule
@@ -39,3 +41,16 @@ async def person_with_prompt(storage: Storage, user_id: int, due: datetime, hist
     state.changes.saves.extend(moods(history, due))
     state.changes.schedule.append(prompt_due(due))
     await storage.save(state)
+
+
+async def prompts_due_a_minute_ago(path: Path, key: str, url: str | None, chats: list[int]) -> list[int]:
+    """People (chat id = user id) whose daily check-in prompt fell due a minute ago, written
+    into the database a bot is about to open (the SQLite file at `path`, or PostgreSQL at `url`)."""
+    due = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=1)
+    store = await Storage.open(path, Cipher(key), url)
+    try:
+        for chat in chats:
+            await person_with_prompt(store, chat, due)
+    finally:
+        await store.close()
+    return chats

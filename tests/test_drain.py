@@ -15,7 +15,7 @@ from bot.storage import GRACE, Storage
 from flows.dialogue.core import Due, Entry, Incoming
 from tests.conftest import Clock, unpaced
 from tests.pg import both_databases  # noqa: F401 (each test that opens the store runs on SQLite and PostgreSQL)
-from tests.seed import PROMPT, person_with_prompt
+from tests.seed import person_with_prompt
 
 UTC = timezone.utc
 EIGHT_PM = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
@@ -212,7 +212,8 @@ async def test_a_new_process_tells_the_queue_from_downtime_by_the_last_beat(stor
     assert sent_before < 10
     await people(storage, 2, EIGHT_PM + timedelta(minutes=5), first=50)  # due while nothing ran
     clock.now = EIGHT_PM + timedelta(minutes=70)
-    new = await Ticker.resuming(storage, engine_factory(clock), send, pacer=unpaced())
+    new = Ticker(storage, engine_factory(clock), send, pacer=unpaced())
+    assert await new.lead()  # taking the lead, it reads when the last one was last alive
     assert await new.drain() == 10 - sent_before
     assert sorted(send.chats) == list(range(1, 11))
     assert await status_of(storage, 50) == ["skipped", "due"]

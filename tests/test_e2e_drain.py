@@ -5,13 +5,10 @@ someone who blocked the bot in the middle of a drain is marked, and the drain go
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
 
-from bot.crypto import Cipher
-from bot.storage import Storage
 from tests.e2e import running_bot
 from tests.pg import both_databases  # noqa: F401 (each test runs on SQLite and PostgreSQL)
-from tests.seed import person_with_prompt
+from tests.seed import prompts_due_a_minute_ago
 
 PEOPLE = 60
 FIRST_CHAT = 5001
@@ -19,15 +16,8 @@ FIRST_CHAT = 5001
 
 async def seed(config, count: int = PEOPLE) -> list[int]:
     """People whose daily check-in prompt fell due a minute ago."""
-    due = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=1)
-    store = await Storage.open(config.database_path, Cipher(config.encryption_key), config.postgres_url)
-    try:
-        chats = list(range(FIRST_CHAT, FIRST_CHAT + count))
-        for chat in chats:
-            await person_with_prompt(store, chat, due)
-    finally:
-        await store.close()
-    return chats
+    chats = list(range(FIRST_CHAT, FIRST_CHAT + count))
+    return await prompts_due_a_minute_ago(config.database_path, config.encryption_key, config.postgres_url, chats)
 
 
 def prompts(fake, chat: int) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -24,7 +23,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import asyncpg
@@ -34,12 +33,11 @@ from cryptography.fernet import Fernet
 from bot.crypto import Cipher
 from bot.database import LEADER_LOCK
 from bot.storage import Storage
-from tests.e2e import TOKEN
+from tests.e2e import TOKEN, bot_process_env
 from tests.fake_telegram import FakeTelegram
 from tests.pg import drop_database, fresh_database, postgres_url
-from tests.seed import person_with_prompt
+from tests.seed import prompts_due_a_minute_ago
 
-ROOT = Path(__file__).resolve().parent.parent
 STARTS_WITHIN = 60  # seconds; as tests/test_process.py: a loaded two-core machine is slow to start a bot
 TICK = 1.0  # TICK_SECONDS for these processes: a takeover in seconds, not minutes
 SECRET = "multi-process-secret"
@@ -104,19 +102,10 @@ def start(fake: FakeTelegram, url: str, key: str, work: Path, names: tuple[str, 
     webhook and its port accepts connections."""
     processes = []
     for name, port in zip(names, free_ports(len(names))):
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": fake.client_url(name),
-            "DATABASE_URL": f"{url}?application_name={APP}{name}",
-            "DATA_ENCRYPTION_KEY": key,
-            "LOG_LEVEL": "INFO",
-            "WEBHOOK_URL": f"https://bot.example/{HOOK}",
-            "WEBHOOK_SECRET": SECRET,
-            "PORT": str(port),
-            "TICK_SECONDS": str(TICK),
-        }
+        env = bot_process_env(
+            TOKEN, fake.client_url(name), f"{url}?application_name={APP}{name}", key, log_level="INFO",
+            WEBHOOK_URL=f"https://bot.example/{HOOK}", WEBHOOK_SECRET=SECRET, PORT=str(port), TICK_SECONDS=str(TICK),
+        )
         log = work / f"{name}.log"
         with log.open("w") as out:
             process = subprocess.Popen([sys.executable, "-m", "bot"], env=env, cwd=work, stdout=out, stderr=out)
@@ -164,15 +153,7 @@ def bot_errors(fake: FakeTelegram) -> list[dict]:
 
 async def seed(url: str, key: str, work: Path, count: int) -> list[int]:
     """People whose daily check-in prompt fell due a minute ago, written into the database."""
-    due = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=1)
-    store = await Storage.open(work / "unused.db", Cipher(key), url)
-    try:
-        chats = list(range(FIRST_CHAT, FIRST_CHAT + count))
-        for chat in chats:
-            await person_with_prompt(store, chat, due)
-    finally:
-        await store.close()
-    return chats
+    return await prompts_due_a_minute_ago(work / "unused.db", key, url, list(range(FIRST_CHAT, FIRST_CHAT + count)))
 
 
 def prompt_sends(fake: FakeTelegram, chats: list[int]) -> list[dict]:
