@@ -6,7 +6,6 @@ keyboards, rate limiting); the dialogue itself is the engine's.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import traceback
 from collections import OrderedDict
@@ -255,12 +254,13 @@ class TelegramAdapter:
 
     async def send(self, bot: TelegramApiBot, chat_id: int, replies: list[Reply], source: int | None = None) -> bool:
         """Send replies in order, a reply with `edit` replacing `source` (the message the
-        input came from); False if the person has blocked the bot."""
-        closing = None
+        input came from); False if the person has blocked the bot. The question asked last
+        has been answered (or is asked anew): its keyboard closes once the replies are out,
+        so that closing it never delays them, unless the replies edit that very message."""
+        answered = self._open_question.pop(chat_id, None) if replies else None
+        if answered == source and any(r.edit for r in replies):
+            answered = None
         try:
-            if replies:  # the answered question's keyboard closes while the reply goes (one round trip, not two)
-                edits = source if any(r.edit for r in replies) else None
-                closing = asyncio.create_task(self._close_open_question(bot, chat_id, keep=edits))
             for reply in replies:
                 if reply.document is not None:
                     document = InputFile(await reply.document.data(), filename=reply.document.filename)
@@ -275,13 +275,10 @@ class TelegramAdapter:
                     self._open_question[chat_id] = shown
                 if reply.after is not None:
                     self._start_timer(chat_id, reply.after, shown)
-            if closing is not None:
-                await closing
+            if answered is not None:
+                await self._close_keyboard(bot, chat_id, answered)
         except Forbidden:
             return False
-        finally:
-            if closing is not None and not closing.done():
-                closing.cancel()
         return True
 
     async def _send_text(self, bot: TelegramApiBot, chat_id: int, reply: Reply) -> int:
@@ -331,13 +328,6 @@ class TelegramAdapter:
         self.application.job_queue.run_once(
             time_is_up, when=timer.seconds, chat_id=chat_id, name=name, job_kwargs={"misfire_grace_time": None}
         )
-
-    async def _close_open_question(self, bot: TelegramApiBot, chat_id: int, keep: int | None = None) -> None:
-        """Close the keyboard of the question we asked last: it has been answered (or asked
-        anew), unless it is `keep`, the message the replies edit."""
-        message_id = self._open_question.pop(chat_id, None)
-        if message_id is not None and message_id != keep:
-            await self._close_keyboard(bot, chat_id, message_id)
 
     async def _close_keyboard(self, bot: TelegramApiBot, chat_id: int, message_id: int) -> None:
         """Remove a message's keyboard once; Telegram refuses to close it a second time. (With

@@ -302,3 +302,19 @@ async def test_a_typed_answer_closes_the_question_keyboard(ana: Person, fake: Fa
     assert [m.message_id for m in fake.messages(ana.user_id) if m.reply_markup][-1] == fake.messages(ana.user_id)[-1].message_id
     welcome = fake.messages(ana.user_id)[0]
     assert welcome.buttons == [[("Need help now?", "g:crisis")]]  # always there
+
+
+async def test_closing_the_answered_keyboard_never_holds_the_reply_back(ana: Person, fake: FakeTelegram):
+    """The reply goes first and the answered question's keyboard closes after it: with
+    Telegram far away each request is a round trip, and the person waits only for the reply."""
+    await ana.send("/start")
+    await ana.press("Yes, keep them")
+    question = ana.message_with_button("Skip")
+    fake.latency = 0.3  # every call now takes this long to reach Telegram
+    await ana.send("Canada")
+    closed = await fake.await_for(
+        lambda: [r for r in fake.requests("editMessageReplyMarkup") if r["params"].get("message_id") == question.message_id]
+    )
+    reply = fake.requests("sendMessage")[-1]
+    assert closed[0]["at"] - reply["at"] >= 0.25  # sent only once the reply had arrived
+    assert fake.message(ana.user_id, question.message_id).reply_markup is None
