@@ -115,8 +115,15 @@ class RiskScreen:
         if not text or not text.strip():
             return NOTHING
         kinds, probable = self.patterns.split(text)
-        scores = self.model.score(text)
         cues = self.cues.found(text)
+        if "act" in cues and not kinds - AGE_ONLY:  # something already done or under way, in words no risk pattern knew
+            return Finding(RESPOND, kinds | {"suicidal", "plan", "act"}, "pattern")
+        short = len(_WORDS.findall(text)) < MODEL_MIN_WORDS
+        if short and not kinds - AGE_ONLY and not probable and context.recent is None:
+            # Too few words for the model's level, and nothing found whose kinds it would
+            # refine: it is not asked (a rating or a word, the commonest answers: half the cost).
+            return Finding(RESPOND, kinds, "pattern") if kinds else NOTHING  # an age mention alone
+        scores = self.model.score(text)
         if kinds - AGE_ONLY:
             kinds = self._with_act(kinds, scores, cues)
             doubted = self._doubted(kinds, scores)
@@ -126,11 +133,9 @@ class RiskScreen:
                 # Never after "No, I'm OK" (the question is not asked again): then in full.
                 return Finding(ASK, kinds, "pattern")
             return Finding(RESPOND, kinds, "pattern")
-        if "act" in cues:  # something already done or under way, in words no risk pattern knew
-            return Finding(RESPOND, kinds | {"suicidal", "plan", "act"}, "pattern")
         model_kinds = scores.likely_kinds(self.model.kind_floor) | kinds | probable
         level, why = NONE, "model"
-        if len(_WORDS.findall(text)) < MODEL_MIN_WORDS:
+        if short:
             pass  # too little for the model to read reliably
         elif scores.risk >= self.model.respond_at:
             level = RESPOND
