@@ -60,6 +60,8 @@ class Database(Protocol):
 
     async def run(self, writes: list[Write]) -> None: ...  # every write in one transaction, as cheaply as it can
 
+    async def read_then(self, sql: str, params: Sequence[Any], writes: list[Write]) -> Row | None: ...  # a read, then writes
+
     def person(self, user_id: int) -> Any: ...  # async context manager: one update for them at a time, across processes
 
     async def lead(self) -> bool: ...  # is this process the scheduler's leader (now)?
@@ -84,6 +86,13 @@ def render_migration(script: str, dialect: str) -> str:
 
 
 # ---------------------------------------------------------------------------------- SQLite
+
+def _read_then_apply(connection: sqlite3.Connection, sql: str, params: Sequence[Any], writes: list[Write]) -> Row | None:
+    """In the database's thread: one row as it stood, then the writes and their commit."""
+    row = connection.execute(sql, params).fetchone()
+    _apply(connection, writes)
+    return row
+
 
 def _apply(connection: sqlite3.Connection, writes: list[Write]) -> None:
     """In the database's thread: every write, then the commit; none of them if one fails."""
@@ -166,6 +175,11 @@ class SqliteDatabase:
             async with self._writing:
                 await self._db._execute(_apply, self._db._conn, writes)
 
+    async def read_then(self, sql: str, params: Sequence[Any], writes: list[Write]) -> Row | None:
+        """One row as it stood, then the writes: one trip to the database's thread."""
+        async with self._writing:
+            return await self._db._execute(_read_then_apply, self._db._conn, sql, params, writes)
+
     def person(self, user_id: int) -> contextlib.nullcontext:
         return _NOTHING  # one process: the engine's own lock is enough
 
@@ -206,6 +220,15 @@ def numbered(sql: str) -> str:
     """`?` placeholders as PostgreSQL's `$1, $2, ...` (our SQL has no `?` in strings)."""
     count = iter(range(1, 10_000))
     return _PLACEHOLDER.sub(lambda _: f"${next(count)}", sql)
+
+
+async def _apply_pg(connection, writes: list[Write]) -> None:
+    """Every write, on a connection inside a transaction."""
+    for write in writes:
+        status = await connection.execute(numbered(write.sql), *write.parameters)
+        if status.endswith(" 0") and write.if_missing is not None:
+            missing = write.if_missing()
+            await connection.execute(numbered(missing.sql), *missing.parameters)
 
 
 class PostgresTransaction:
@@ -276,11 +299,14 @@ class PostgresDatabase:
         if not writes:
             return
         async with self._pool.acquire() as connection, connection.transaction():
-            for write in writes:
-                status = await connection.execute(numbered(write.sql), *write.parameters)
-                if status.endswith(" 0") and write.if_missing is not None:
-                    missing = write.if_missing()
-                    await connection.execute(numbered(missing.sql), *missing.parameters)
+            await _apply_pg(connection, writes)
+
+    async def read_then(self, sql: str, params: Sequence[Any], writes: list[Write]) -> Row | None:
+        """One row as it stood, then the writes, in one transaction."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            row = await connection.fetchrow(numbered(sql), *params)
+            await _apply_pg(connection, writes)
+        return row
 
     @asynccontextmanager
     async def person(self, user_id: int) -> AsyncIterator[None]:

@@ -229,23 +229,34 @@ class Storage:
 
     # ------------------------------------------------------------- per-person state
 
-    async def load(self, user_id: int, chat_id: int) -> UserState:
+    async def load(self, user_id: int, chat_id: int, update_id: int | None = None) -> UserState:
         """Their state. What was read is kept beside it (`state.stored`, the payloads as
-        plaintext JSON, never written anywhere) so that a save writes only what changed."""
-        row = await self.db.fetchone(
+        plaintext JSON, never written anywhere) so that a save writes only what changed.
+
+        `update_id`: the update being answered, recorded as seen in the same trip as the
+        read (a /help then takes one trip in all). The state still says which update was
+        seen before it, so that a repeated one is known; only a newer id is recorded."""
+        select = (
             "SELECT u.chat_id, u.active, u.last_update_id, u.questions_asked, u.settings, u.safety,"
             " u.entries_made, u.suspended, f.flow, f.step, f.seq, f.answers, f.meta"
-            " FROM users u LEFT JOIN flow_state f USING (user_id) WHERE u.user_id = ?",
-            (user_id,),
+            " FROM users u LEFT JOIN flow_state f USING (user_id) WHERE u.user_id = ?"
         )
+        if update_id is None:
+            row = await self.db.fetchone(select, (user_id,))
+        else:
+            row = await self.db.read_then(select, (user_id,), [Write(
+                "UPDATE users SET last_update_id = ? WHERE user_id = ? AND (last_update_id IS NULL OR last_update_id < ?)",
+                (update_id, user_id, update_id),
+            )])
         if row is None:
             return UserState(user_id, chat_id)
         (stored_chat, active, last_update_id, questions_asked, settings, safety, entries_made, suspended,
          flow, step, seq, answers, meta) = row
         unseal = self._unseal
+        recorded = last_update_id if update_id is None or (last_update_id or 0) >= update_id else update_id
         stored = _Stored(
             {
-                "chat_id": stored_chat, "active": active, "last_update_id": last_update_id,
+                "chat_id": stored_chat, "active": active, "last_update_id": recorded,
                 "questions_asked": questions_asked, "settings": unseal(settings), "safety": unseal(safety),
                 "entries_made": entries_made, "suspended": unseal(suspended),
             },

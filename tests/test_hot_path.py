@@ -34,13 +34,25 @@ class Watch:
 
         monkeypatch.setattr(cipher, "seal", counting_seal)
         self.storage = storage
+        self.trips = 0  # calls run on SQLite's thread: each a hand-over there and back
+        connection = storage.db._db
+        execute = connection._execute
+
+        async def counting_execute(*args, **kwargs):
+            self.trips += 1
+            return await execute(*args, **kwargs)
+
+        monkeypatch.setattr(connection, "_execute", counting_execute)
 
     async def __aenter__(self) -> Watch:
         await self.storage.db._db.set_trace_callback(self._traced)  # SQLite's
+        self.trips = 0  # setting the callback was one
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        trips = self.trips
         await self.storage.db._db.set_trace_callback(None)
+        self.trips = trips
 
     def _traced(self, statement: str) -> None:
         if re.match(r"\s*(INSERT|UPDATE|DELETE)", statement, re.I):
@@ -162,16 +174,17 @@ async def test_a_failed_save_is_written_in_full_by_the_next(storage: Storage, mo
 
 
 def seen(update_id: int, user_id: int = 42) -> str:
-    """The one write a /help needs: its update id, saved with their state (not as it is read:
-    an update whose answer never got saved is answered again when Telegram resends it)."""
-    return f"UPDATE users SET last_update_id = {update_id} WHERE user_id = {user_id}"
+    """The one write a /help needs: its update id, recorded as it is read (a newer id only)."""
+    return (f"UPDATE users SET last_update_id = {update_id} WHERE user_id = {user_id}"
+            f" AND (last_update_id IS NULL OR last_update_id < {update_id})")
 
 
-async def test_help_writes_only_the_update_id(chat: Chat, storage: Storage, monkeypatch):
+async def test_help_takes_one_trip_and_writes_only_the_update_id(chat: Chat, storage: Storage, monkeypatch):
     await chat.send("/start")
     async with Watch(storage, monkeypatch) as watch:
         await chat.send("/help")
     assert watch.statements == [seen(chat.next_update_id)] and watch.sealed == []
+    assert watch.trips == 1  # the read and the update id's write together
 
 
 async def test_help_inside_a_practice_leaves_the_practice_unwritten(chat: Chat, storage: Storage, monkeypatch):
@@ -186,16 +199,19 @@ async def test_a_thought_step_encrypts_only_its_answers(chat: Chat, storage: Sto
     await chat.press("Full record")
     async with Watch(storage, monkeypatch) as watch:
         await chat.send("A meeting at work was moved without a reason")
-    assert watch.tables() == ["users", "flow_state"]  # the update id and the question's number; the step and answers
+    # the update id as it is read; then the question's number, and the step and answers
+    assert watch.tables() == ["users", "users", "flow_state"] and watch.trips == 2
     assert len(watch.sealed) == 1
 
 
-async def test_a_repeated_update_is_ignored_and_writes_nothing(engine: Engine, storage: Storage, monkeypatch):
+async def test_a_repeated_update_is_ignored_and_changes_nothing(engine: Engine, storage: Storage, monkeypatch):
     await engine.handle(Incoming(5, 5, "command", command="help", update_id=100))
+    before = await raw(storage, "SELECT * FROM users WHERE user_id = 5")
     async with Watch(storage, monkeypatch) as watch:
         assert await engine.handle(Incoming(5, 5, "command", command="help", update_id=100)) == []
         assert await engine.handle(Incoming(5, 5, "command", command="help", update_id=99)) == []
-    assert watch.statements == []
+    assert watch.statements == [seen(100, 5), seen(99, 5)]  # a newer id only: these change no row
+    assert await raw(storage, "SELECT * FROM users WHERE user_id = 5") == before
     assert (await storage.load(5, 5)).last_update_id == 100
 
 
@@ -241,3 +257,20 @@ def test_a_thought_is_ranked_once_for_its_traps_question_and_its_words_are_not_k
         thought.trap_options(ctx), thought.trap_variables(ctx)
     assert len(scored) == 1
     assert not any(isinstance(part, str) and "laugh" in part for key in ranker._ranked for part in key)
+
+
+def test_a_short_everyday_answer_is_screened_without_the_model(content: Content, monkeypatch):
+    """A rating or a word (most answers) is read by the patterns and cues alone: the model
+    needs three words. Words a pattern knows, or anything in the day after a crisis
+    response, are still weighed by it."""
+    from flows.lib.risk_screen import NONE, RESPOND, Context
+
+    screen = content.risk_screen
+    scored: list[str] = []
+    score = screen.model.score
+    monkeypatch.setattr(screen.model, "score", lambda text: scored.append(text) or score(text))
+    assert screen.screen("70").level == NONE and screen.screen("anxious").level == NONE
+    assert scored == []
+    assert screen.screen("I want to die").level == RESPOND and scored == ["I want to die"]
+    assert screen.screen("goodbye", Context(recent=frozenset({"suicidal"}))).level == RESPOND
+    assert scored[-1] == "goodbye"

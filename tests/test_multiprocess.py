@@ -173,12 +173,14 @@ def prompts_per_chat(fake: FakeTelegram, chats: list[int]) -> dict[int, int]:
 
 async def leaders(url: str) -> dict[str, int]:
     """The processes (a, b) whose connection holds the scheduler's lock, from pg_locks, with
-    the backend pid of that connection."""
+    the backend pid of that connection. This database's lock only: tests running beside
+    these on the same server hold the same lock in theirs."""
     connection = await asyncpg.connect(url)
     try:
         rows = await connection.fetch(
             "SELECT a.application_name, l.pid FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
-            " WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2 AND l.granted",
+            " WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2 AND l.granted"
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             *LEADER_LOCK,
         )
     finally:

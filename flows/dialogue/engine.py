@@ -63,7 +63,7 @@ class _Paste:
 class Store(Protocol):
     """What the engine needs from storage (bot/storage.py implements it)."""
 
-    async def load(self, user_id: int, chat_id: int) -> UserState: ...
+    async def load(self, user_id: int, chat_id: int, update_id: int | None = None) -> UserState: ...
 
     async def save(self, state: UserState) -> None: ...
 
@@ -165,7 +165,7 @@ class Engine(SafetyDetour):
             await deliver(replies)
             return replies
         async with self._lock(incoming.user_id), self.store.person(incoming.user_id):
-            state = await self.store.load(incoming.user_id, incoming.chat_id)
+            state = await self.store.load(incoming.user_id, incoming.chat_id, incoming.update_id)
             if (
                 incoming.update_id is not None
                 and state.last_update_id is not None
