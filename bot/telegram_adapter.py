@@ -6,11 +6,13 @@ keyboards, rate limiting); the dialogue itself is the engine's.
 
 from __future__ import annotations
 
+import gc
 import logging
 import traceback
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from telegram import (
     Bot as TelegramApiBot,
@@ -132,11 +134,26 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     return _markup(reply.buttons) if reply.buttons else None
 
 
+class _Keyboard(InlineKeyboardMarkup):
+    """A keyboard that turns itself into its JSON dict once: PTB's objects never change, and
+    PTB asks for the dict again on every request that carries it (only to dump it)."""
+
+    __slots__ = ("_dict",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():
+            self._dict = super().to_dict()
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        return self._dict if recursive else super().to_dict(recursive=False)
+
+
 @lru_cache(maxsize=1024)
 def _markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
     """The same buttons (/help's, a menu's) make the same keyboard, which PTB never changes:
     it is built once, not on every reply."""
-    return InlineKeyboardMarkup(
+    return _Keyboard(
         [[InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row] for row in buttons]
     )
 
@@ -202,6 +219,9 @@ class TelegramAdapter:
             self._tick, interval=self.config.tick_seconds, first=0.1, name="tick",
             job_kwargs={"misfire_grace_time": None},
         )
+        # What start-up made (content, compiled screening, templates) lives as long as the
+        # process: out of the collector's sight, a full collection need not walk it again.
+        gc.freeze()
         log.info("bot @%s started", application.bot.username)
 
     async def _tick(self, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -274,3 +274,20 @@ def test_a_short_everyday_answer_is_screened_without_the_model(content: Content,
     assert screen.screen("I want to die").level == RESPOND and scored == ["I want to die"]
     assert screen.screen("goodbye", Context(recent=frozenset({"suicidal"}))).level == RESPOND
     assert scored[-1] == "goodbye"
+
+
+def test_a_keyboard_is_turned_into_json_once_not_on_every_request(monkeypatch):
+    """PTB asks a keyboard for its dict on every request that carries it; ours answers with
+    the one it made when it was built."""
+    from telegram import InlineKeyboardButton
+    from telegram.request._requestparameter import RequestParameter
+
+    markup = keyboard(Reply("Which?", buttons=((Button("Skip", "9:skip"),),)))
+
+    def walked_again(*args, **kwargs):
+        raise AssertionError("a button was turned into JSON again")
+
+    monkeypatch.setattr(InlineKeyboardButton, "to_dict", walked_again)
+    for _ in range(2):
+        sent = RequestParameter.from_input("reply_markup", markup).json_value
+        assert sent == '{"inline_keyboard": [[{"callback_data": "9:skip", "text": "Skip"}]]}'
