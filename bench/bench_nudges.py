@@ -100,15 +100,21 @@ class Place:
 def people_rows(key: str, people: int, due: list[datetime], second: int = 0, entries: int = 0,
                 first_id: int = 1) -> dict[str, list[tuple]]:
     """`people` onboarded people, person i with a prompt due at due[i] (and the first
-    `second` of them a second reminder then), each with `entries` past moods: the rows."""
+    `second` of them a second reminder then, written right after it, so that the two are
+    claimed together and only the one-a-second-per-chat gap keeps them apart), each with
+    `entries` past moods: the rows."""
     cipher = Cipher(key)
     blob = cipher.encrypt(settings().to_dict())  # one encryption for everyone: they share settings
     now = iso(datetime.now(UTC))
     ids = range(first_id, first_id + people)
     rows = {
         "users": [(u, u, now, now, blob, entries) for u in ids],
-        "scheduled": [(u, f"{PROMPT}:{due[i]:%Y-%m-%d}", PROMPT, iso(due[i])) for i, u in enumerate(ids)]
-        + [(u, f"{SECOND_KIND}:phq9:{due[i]:%Y-%m-%d}", SECOND_KIND, iso(due[i])) for i, u in enumerate(ids) if i < second],
+        "scheduled": [
+            row
+            for i, u in enumerate(ids)
+            for row in [(u, f"{PROMPT}:{due[i]:%Y-%m-%d}", PROMPT, iso(due[i]))]
+            + ([(u, f"{SECOND_KIND}:phq9:{due[i]:%Y-%m-%d}", SECOND_KIND, iso(due[i]))] if i < second else [])
+        ],
         "entries": [],
     }
     if entries:
