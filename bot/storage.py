@@ -124,6 +124,17 @@ async def migrate(db: Database) -> None:
         log.info("database migrated to version %d", number)
 
 
+def _whole_row_sql(table: str) -> str:
+    """The upsert of a whole row of a person's table: every column TABLES lists, and on a
+    conflict all of them set anew but the person's id and when the row was created."""
+    columns = TABLES[table]
+    anew = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in ("user_id", "created_at"))
+    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            f" ON CONFLICT (user_id) DO UPDATE SET {anew}")
+
+
+_WHOLE_ROW = {table: _whole_row_sql(table) for table in ("users", "flow_state")}
+
 SEALED = frozenset({"settings", "safety", "suspended", "answers", "meta"})  # columns holding an encrypted payload
 BOOKKEEPING = frozenset({"last_update_id"})  # columns whose change alone leaves updated_at
 
@@ -377,7 +388,7 @@ class Storage:
 
     def _user_writes(self, user_id: int, row: dict[str, Any], before: dict[str, Any] | None, now: str) -> list[Write]:
         """The users row: whole when it was never read, else only the columns that changed."""
-        whole = partial(self._whole_user, user_id, row, now)
+        whole = partial(self._whole, "users", user_id, row, now)
         return [whole()] if before is None else self._changed("users", user_id, row, before, now, whole)
 
     def _flow_writes(self, user_id: int, row: dict[str, Any] | None, before: _Stored | None, now: str) -> list[Write]:
@@ -385,35 +396,16 @@ class Storage:
         if row is None:
             gone = before is None or before.flow is not None
             return [Write("DELETE FROM flow_state WHERE user_id = ?", (user_id,))] if gone else []
-        whole = partial(self._whole_flow, user_id, row, now)
+        whole = partial(self._whole, "flow_state", user_id, row, now)
         if before is None or before.flow is None:
             return [whole()]
         return self._changed("flow_state", user_id, row, before.flow, now, whole)
 
-    def _whole_user(self, user_id: int, row: dict[str, Any], now: str) -> Write:
-        values = {name: self._sealed(name, value) for name, value in row.items()}
-        return Write(
-            "INSERT INTO users (user_id, chat_id, active, last_update_id, questions_asked, created_at,"
-            " updated_at, settings, safety, entries_made, suspended) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, active = excluded.active,"
-            " last_update_id = excluded.last_update_id, questions_asked = excluded.questions_asked,"
-            " updated_at = excluded.updated_at, settings = excluded.settings, safety = excluded.safety,"
-            " entries_made = excluded.entries_made, suspended = excluded.suspended",
-            (
-                user_id, values["chat_id"], values["active"], values["last_update_id"], values["questions_asked"],
-                now, now, values["settings"], values["safety"], values["entries_made"], values["suspended"],
-            ),
-        )
-
-    def _whole_flow(self, user_id: int, row: dict[str, Any], now: str) -> Write:
-        values = {name: self._sealed(name, value) for name, value in row.items()}
-        return Write(
-            "INSERT INTO flow_state (user_id, flow, step, seq, updated_at, answers, meta) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET flow = excluded.flow, step = excluded.step,"
-            " seq = excluded.seq, updated_at = excluded.updated_at, answers = excluded.answers,"
-            " meta = excluded.meta",
-            (user_id, values["flow"], values["step"], values["seq"], now, values["answers"], values["meta"]),
-        )
+    def _whole(self, table: str, user_id: int, row: dict[str, Any], now: str) -> Write:
+        """A row of users or flow_state written whole: inserted, or every column set anew."""
+        values = {"user_id": user_id, "created_at": now, "updated_at": now}
+        values.update((name, self._sealed(name, value)) for name, value in row.items())
+        return Write(_WHOLE_ROW[table], tuple(values[column] for column in TABLES[table]))
 
     def _changed(
         self, table: str, user_id: int, row: dict[str, Any], before: dict[str, Any], now: str, whole: Callable[[], Write]
